@@ -1,0 +1,7 @@
+"""`python -m installation` runs the command line."""
+
+import sys
+
+from installation.cli import main
+
+sys.exit(main())

@@ -1,0 +1,149 @@
+"""`installation run`: wires the parts together and runs the show. No show logic here."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import moderngl
+
+from installation.clock import RealTimeClock
+from installation.config import Settings
+from installation.events import EventQueue, StopRequested
+from installation.loop import LoopResult, run_frames
+from installation.palette import load_palette
+from installation.params import Catalogue
+from installation.render.context import create_offscreen_context, describe
+from installation.render.offscreen import OffscreenTarget
+from installation.render.renderer import Renderer
+from installation.render.snapshot import write_png
+from installation.render.window import WindowTarget, WindowUnavailableError, display_available
+from installation.resources import shaders_dir
+from installation.show import FrameState, Show
+from installation.status import StatusReporter
+from installation.vision.select import choose_source
+
+log = logging.getLogger("installation")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What `installation run` was asked for beyond the config."""
+
+    snapshot: Path | None = None
+
+
+def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> int:
+    """Run the show until it is stopped; returns the exit code."""
+    config = settings.config
+    palette = load_palette(config.show.palette)
+    choice = choose_source(config)
+    for notice in choice.notices:
+        log.info("%s", notice)
+
+    target, ctx = _open_target(settings)
+    renderer = Renderer(
+        ctx,
+        shaders_dir(),
+        catalogue,
+        glow_scale=config.render.glow_scale,
+        max_faces=config.render.max_faces,
+    )
+    width, height = target.framebuffer.viewport[2:]
+    output = f"{target.kind}:{width}x{height}"
+    log.info("rendering %s on %s", output, describe(ctx))
+
+    events = EventQueue()
+    show = Show(catalogue, palette, settings.params, max_faces=config.render.max_faces)
+    # A vsynced window is paced by the display; everything else by the clock.
+    paced = isinstance(target, OffscreenTarget) or not config.window.vsync
+    clock = RealTimeClock(fps=config.render.fps if paced else None)
+    status = StatusReporter(config.status.interval, choice.source.name, output)
+    result = LoopResult(0, None, "not started")
+    started = time.monotonic()
+    try:
+        with _stop_on_signals(events, clock.now):
+            choice.source.start(events, clock.now)
+            result = run_frames(
+                clock=clock,
+                events=events,
+                show=show,
+                renderer=renderer,
+                target=target,
+                status=status,
+                duration=config.show.duration,
+            )
+    finally:
+        elapsed = time.monotonic() - started
+        choice.source.stop()
+        if options.snapshot is not None and result.last_frame is not None:
+            _write_snapshot(ctx, renderer, result.last_frame, (width, height), options.snapshot)
+        renderer.release()
+        target.release()
+        if isinstance(target, OffscreenTarget):
+            ctx.release()
+        print(status.summary(elapsed, result.reason), flush=True)
+    return 0
+
+
+def _write_snapshot(
+    ctx: moderngl.Context, renderer: Renderer, frame: FrameState, size: tuple[int, int], path: Path
+) -> None:
+    """Draw the last frame again, offscreen, and save it as a PNG.
+
+    Rendering is a pure function of the frame state, so this is the picture that was shown;
+    drawing offscreen avoids reading a window's buffers, which were swapped (and which GL
+    does not let a framebuffer read select as it would an attachment).
+    """
+    snapshot = OffscreenTarget(ctx, size)
+    try:
+        snapshot.framebuffer.use()
+        renderer.render(frame, snapshot.framebuffer)
+        write_png(path, snapshot.read_rgb())
+    finally:
+        snapshot.release()
+    log.info("snapshot written to %s", path)
+
+
+def _open_target(settings: Settings) -> tuple[WindowTarget | OffscreenTarget, moderngl.Context]:
+    """A window when one is wanted and possible, else offscreen, saying which and why."""
+    window = settings.config.window
+    size = window.size_px
+    headless = window.headless
+    if headless == "auto" and not display_available():
+        log.info("no display found: rendering offscreen (EGL), nothing is shown on screen")
+        headless = True
+    if headless is not True:
+        try:
+            target = WindowTarget(
+                size, fullscreen=window.fullscreen, screen=window.screen, vsync=window.vsync
+            )
+            return target, target.ctx
+        except WindowUnavailableError as exc:
+            if headless is False:
+                raise
+            log.warning("%s: rendering offscreen (EGL) instead", exc)
+    ctx = create_offscreen_context()
+    return OffscreenTarget(ctx, size), ctx
+
+
+@contextmanager
+def _stop_on_signals(events: EventQueue, now: Callable[[], float]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM ask the frame loop to stop at the next frame boundary."""
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        events.put(StopRequested(now(), name))
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

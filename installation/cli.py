@@ -1,0 +1,198 @@
+"""The command line: parses arguments and hands them to the part that does the work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from installation import __version__
+from installation.config import load_settings, parse_size
+from installation.errors import UserError
+from installation.params import load_catalogue
+from installation.vision.spec import SOURCE_FORMS, SourceSpec
+
+log = logging.getLogger("installation")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `installation` and `python -m installation`; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        result: int = args.handler(args)
+        return result
+    except UserError as exc:
+        print(f"installation: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        # Ctrl-C before the show's own handler is in place (during start-up).
+        print("installation: interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="installation",
+        description=(
+            "Nova Sanctuary: a camera reads the audience's smiles and the projection answers "
+            "in bioluminescent light, shared unequally."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    run = commands.add_parser(
+        "run",
+        help="run the show",
+        description=(
+            "Run the show. With no camera it runs on a simulated crowd; with no display it "
+            "renders offscreen. Ctrl-C, SIGTERM, Esc or closing the window end it cleanly."
+        ),
+    )
+    run.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file, or a shipped name: gallery, performance, documentation",
+    )
+    run.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        dest="overrides",
+        help="set any config key, e.g. --set window.vsync=false --set params.glow.radius=0.3 "
+        "(value read as TOML; a bare word is a string; repeatable)",
+    )
+    run.add_argument("--source", type=_source, help=f"where faces come from: {SOURCE_FORMS}")
+    run.add_argument("--headless", action="store_true", help="render offscreen, open no window")
+    run.add_argument(
+        "--duration", type=_seconds, metavar="SECONDS", help="stop after this many seconds"
+    )
+    run.add_argument("--fullscreen", action="store_true", help="open the window fullscreen")
+    run.add_argument(
+        "--screen", type=_screen, metavar="N", help="screen to open the window on (0 = first)"
+    )
+    run.add_argument("--size", type=_size, metavar="WxH", help="render size, e.g. 1920x1080")
+    run.add_argument(
+        "--snapshot",
+        type=Path,
+        metavar="PNG",
+        help="write the last rendered frame to this PNG file",
+    )
+    run.set_defaults(handler=_run)
+
+    params = commands.add_parser(
+        "params",
+        help="print the parameter catalogue",
+        description="Print every live parameter: name, OSC address, type, default, range.",
+    )
+    params.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    params.set_defaults(handler=_params)
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this machine: GL, shaders, cameras, ports, model files",
+        description="Check every part the show needs; exits 1 when a required part is missing.",
+    )
+    doctor.add_argument("--config", metavar="FILE", help="check against this config")
+    doctor.set_defaults(handler=_doctor)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    from installation.app import RunOptions, run_show
+
+    catalogue = load_catalogue()
+    settings = load_settings(catalogue, args.config, args.overrides, _flags(args))
+    if args.snapshot is not None and args.snapshot.suffix.lower() != ".png":
+        raise UserError(f"--snapshot {args.snapshot}: the file name must end in .png")
+    return run_show(catalogue, settings, RunOptions(snapshot=args.snapshot))
+
+
+def _flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
+    """Command-line options as (flag, config key, value), so one validation covers both."""
+    flags: list[tuple[str, str, Any]] = []
+    if args.source is not None:
+        flags.append(("--source", "source.input", args.source))
+    if args.headless:
+        flags.append(("--headless", "window.headless", True))
+    if args.duration is not None:
+        flags.append(("--duration", "show.duration", args.duration))
+    if args.fullscreen:
+        flags.append(("--fullscreen", "window.fullscreen", True))
+    if args.screen is not None:
+        flags.append(("--screen", "window.screen", args.screen))
+    if args.size is not None:
+        flags.append(("--size", "window.size", args.size))
+    return flags
+
+
+def _params(args: argparse.Namespace) -> int:
+    catalogue = load_catalogue()
+    if args.json:
+        print(json.dumps(catalogue.to_json(), indent=2))
+        return 0
+    print(f"{len(catalogue)} parameters (OSC prefix {catalogue.prefix}); set them with")
+    print("--set params.NAME=VALUE or in a config's [params] table.\n")
+    for param in catalogue:
+        unit = f" {param.unit}" if param.unit else ""
+        smoothing = f", smoothing {param.smoothing:g} s" if param.smoothing else ""
+        print(f"{param.name}  ({param.address})")
+        print(f"    {param.type}, default {param.default!r}{unit}; {param.allowed()}{smoothing}")
+        print(f"    {param.description}")
+    return 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from installation.doctor import run_doctor
+
+    return run_doctor(args.config)
+
+
+def _source(text: str) -> str:
+    try:
+        SourceSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _size(text: str) -> str:
+    try:
+        parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected seconds, e.g. 30 or 2.5 (got {text!r})"
+        ) from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected seconds > 0 (got {text!r})")
+    return value
+
+
+def _screen(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a screen number 0, 1, 2, ... (got {text!r})")
+    return int(text)
+
+
+def _setup_logging(verbose: bool) -> None:
+    # Notices go to stderr so stdout carries only status lines, the summary and data output.
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="installation: %(message)s",
+        stream=sys.stderr,
+    )

@@ -1,0 +1,348 @@
+"""Configuration: TOML layers (default, --config FILE, --set) validated at start-up.
+
+Every key is checked; a mistake is a ConfigError naming the file (or `--set`), the dotted
+key and what is allowed. Live parameters under [params] are checked against the catalogue.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from installation.errors import ConfigError
+from installation.params import Catalogue, ParamValue, ParamValueError, unknown_name_message
+from installation.resources import configs_dir
+from installation.vision.spec import SourceSpec
+
+
+class _Section(BaseModel):
+    # strict: TOML is typed, so "5" for a number is a mistake worth reporting, not coercing.
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class SourceSection(_Section):
+    input: str = "auto"
+    required: bool = False
+    loop: bool = True
+
+    @field_validator("input")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        SourceSpec.parse(value)
+        return value
+
+    @property
+    def spec(self) -> SourceSpec:
+        return SourceSpec.parse(self.input)
+
+
+class WindowSection(_Section):
+    size: str = "1280x720"
+    fullscreen: bool = False
+    screen: int = Field(0, ge=0)
+    vsync: bool = True
+    headless: bool | Literal["auto"] = "auto"
+
+    @field_validator("headless", mode="before")
+    @classmethod
+    def _headless_choice(cls, value: Any) -> Any:
+        if isinstance(value, bool) or value == "auto":
+            return value
+        raise ValueError(f'must be true, false or "auto" (got {value!r})')
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _wxh(cls, value: Any) -> Any:
+        parse_size(value if isinstance(value, str) else repr(value))
+        return value
+
+    @property
+    def size_px(self) -> tuple[int, int]:
+        return parse_size(self.size)
+
+
+class RenderSection(_Section):
+    fps: float = Field(60.0, ge=1.0, le=240.0)
+    glow_scale: float = Field(0.5, ge=0.125, le=1.0)
+    max_faces: int = Field(64, ge=1, le=256)
+
+
+class SimSection(_Section):
+    seed: int = Field(1, ge=0)
+    max_people: int = Field(6, ge=1, le=64)
+    initial_people: int = Field(3, ge=0, le=64)
+    arrival_rate: float = Field(0.3, ge=0.0, le=10.0)
+    mean_stay: float = Field(25.0, ge=1.0, le=3600.0)
+    rate_hz: float = Field(30.0, ge=1.0, le=120.0)
+
+
+class ShowSection(_Section):
+    palette: str = "bioluminescent"
+    duration: float = Field(0.0, ge=0.0)
+
+
+class StatusSection(_Section):
+    interval: float = Field(1.0, ge=0.1, le=3600.0)
+
+
+class OscSection(_Section):
+    listen: str = "127.0.0.1:9000"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        parse_host_port(value)
+        return value
+
+
+class Config(_Section):
+    """The whole validated configuration (params are checked separately, see Settings)."""
+
+    source: SourceSection = SourceSection()
+    window: WindowSection = WindowSection()
+    render: RenderSection = RenderSection()
+    sim: SimSection = SimSection()
+    show: ShowSection = ShowSection()
+    status: StatusSection = StatusSection()
+    osc: OscSection = OscSection()
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the program runs with: the config, the starting parameter values, and where from."""
+
+    config: Config
+    params: dict[str, ParamValue]
+    files: tuple[str, ...]
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1280x720' -> (1280, 720); ValueError says the expected form."""
+    parts = text.lower().split("x")
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise ValueError(f"size must be WIDTHxHEIGHT, for example 1280x720 (got {text!r})")
+    width, height = int(parts[0]), int(parts[1])
+    if not (16 <= width <= 16384 and 16 <= height <= 16384):
+        raise ValueError(f"width and height must be 16..16384 pixels (got {text!r})")
+    return width, height
+
+
+def parse_host_port(text: str) -> tuple[str, int]:
+    """'127.0.0.1:9000' -> ('127.0.0.1', 9000)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"must be HOST:PORT with a port 1..65535 (got {text!r})")
+    return host.strip("[]"), int(port)
+
+
+def default_config_path() -> Path:
+    return configs_dir() / "default.toml"
+
+
+def resolve_config_path(name: str) -> Path:
+    """A path as given, or the name of a shipped config (`gallery` -> configs/gallery.toml)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    shipped = configs_dir() / (name if name.endswith(".toml") else f"{name}.toml")
+    if path.parent == Path(".") and shipped.is_file():
+        return shipped
+    shipped_names = ", ".join(
+        sorted(p.stem for p in configs_dir().glob("*.toml") if p.stem != "params")
+    )
+    raise ConfigError(f"{name}: config file not found (shipped configs: {shipped_names})")
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """`dotted.key=value`: the value is read as TOML, a bare word as a string."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(
+            f"--set {text!r}: expected dotted.key=value, for example window.size=1920x1080"
+        )
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value
+
+
+def load_settings(
+    catalogue: Catalogue,
+    config_file: str | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    flags: list[tuple[str, str, Any]] | tuple[tuple[str, str, Any], ...] = (),
+) -> Settings:
+    """Merge default.toml, a config file, `--set` overrides and flags, then validate.
+
+    `flags` are (flag, dotted key, value) from options like `--size`; they win over `--set`
+    and errors in them name the flag.
+    """
+    layers: list[tuple[str, dict[str, Any]]] = [
+        ("configs/default.toml", _read_toml(default_config_path()))
+    ]
+    files = [str(default_config_path())]
+    if config_file is not None:
+        path = resolve_config_path(config_file)
+        layers.append((str(path), _read_toml(path)))
+        files.append(str(path))
+    set_layer: dict[str, Any] = {}
+    for text in overrides:
+        key, value = parse_override(text)
+        _set_dotted(set_layer, key, value, text)
+    if set_layer:
+        layers.append(("--set", set_layer))
+    for flag, key, value in flags:
+        flag_layer: dict[str, Any] = {}
+        _set_dotted(flag_layer, key, value, flag)
+        layers.append((flag, flag_layer))
+
+    merged: dict[str, Any] = {}
+    for _, data in layers:
+        _deep_merge(merged, data)
+    try:
+        config = Config.model_validate(merged)
+    except ValidationError as exc:
+        raise ConfigError(_describe_errors(exc, layers)) from None
+    params = _validate_params(catalogue, config.params, layers)
+    return Settings(config=config, params=params, files=tuple(files))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def _set_dotted(target: dict[str, Any], key: str, value: Any, text: str) -> None:
+    parts = key.split(".")
+    node = target
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {text!r}: {part!r} is a value, not a section")
+        node = child
+    node[parts[-1]] = value
+
+
+def _deep_merge(into: dict[str, Any], data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _deep_merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _origin(layers: list[tuple[str, dict[str, Any]]], path: tuple[str | int, ...]) -> str:
+    """The last layer that set this key (or a section above it)."""
+    for origin, data in layers[::-1]:
+        if _has_path(data, path):
+            return origin
+    return layers[-1][0]
+
+
+def _has_path(data: dict[str, Any], path: tuple[str | int, ...]) -> bool:
+    node: Any = data
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _describe_errors(exc: ValidationError, layers: list[tuple[str, dict[str, Any]]]) -> str:
+    lines = []
+    for error in exc.errors():
+        path = tuple(error["loc"])
+        dotted = ".".join(str(p) for p in path)
+        where = f"{_origin(layers, path)}: {dotted}"
+        if error["type"] == "extra_forbidden":
+            lines.append(f"{where}: {_unknown_key(path)}")
+        elif error["type"] == "value_error":
+            # Our own validators already quote the value they refuse.
+            lines.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+        else:
+            lines.append(f"{where}: {_plain_message(error)} (got {error['input']!r})")
+    return "\n".join(lines)
+
+
+_PLAIN = {
+    "float_type": "must be a number",
+    "int_type": "must be a whole number",
+    "bool_type": "must be true or false",
+    "string_type": "must be text (in quotes in a TOML file)",
+    "model_type": "must be a section (a table of keys)",
+    "dict_type": "must be a section (a table of keys)",
+    "finite_number": "must be a finite number",
+}
+
+
+def _plain_message(error: Any) -> str:
+    ctx = error.get("ctx") or {}
+    if error["type"] == "less_than_equal":
+        return f"must be at most {ctx['le']:g}"
+    if error["type"] == "greater_than_equal":
+        return f"must be at least {ctx['ge']:g}"
+    if error["type"] == "literal_error":
+        return f"must be {ctx.get('expected', 'one of the listed values')}"
+    return str(_PLAIN.get(error["type"], error["msg"]))
+
+
+def _unknown_key(path: tuple[str | int, ...]) -> str:
+    model: type[BaseModel] = Config
+    for part in path[:-1]:
+        annotation = model.model_fields[str(part)].annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    allowed = list(model.model_fields)
+    name = str(path[-1])
+    what = "section" if len(path) == 1 else f"key in [{'.'.join(str(p) for p in path[:-1])}]"
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"unknown {what} {name!r}; {hint}allowed: {', '.join(allowed)}"
+
+
+def _validate_params(
+    catalogue: Catalogue, raw: dict[str, Any], layers: list[tuple[str, dict[str, Any]]]
+) -> dict[str, ParamValue]:
+    values = catalogue.defaults()
+    problems = []
+    for name, value in _flatten(raw):
+        where = f"{_origin(layers, ('params', *name.split('.')))}: params.{name}"
+        if name not in catalogue:
+            problems.append(
+                f"{where}: {unknown_name_message(name, [p.name for p in catalogue], 'parameter')}"
+            )
+            continue
+        try:
+            values[name] = catalogue.get(name).validate(value)
+        except ParamValueError as exc:
+            problems.append(f"{where}: {exc}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return values
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """{'glow': {'radius': 1}} -> [('glow.radius', 1)]; TOML dotted keys nest like this."""
+    items: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            items.extend(_flatten(value, name + "."))
+        else:
+            items.append((name, value))
+    return items

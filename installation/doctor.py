@@ -1,0 +1,179 @@
+"""`installation doctor`: checks every part the show needs and says what is missing."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from installation.config import Settings, load_settings, parse_host_port
+from installation.errors import UserError
+from installation.params import Catalogue, load_catalogue
+from installation.render.context import create_offscreen_context, describe
+from installation.render.renderer import FACE_LIGHT_PROGRAM, scene_program
+from installation.render.shaders import (
+    ShaderCompileError,
+    ShaderSourceError,
+    compile_program,
+    load_shader,
+)
+from installation.render.window import display_available
+from installation.resources import shaders_dir
+from installation.vision.capture import list_cameras
+from installation.vision.detect import FACE_CASCADE, SMILE_CASCADE, cascade_dir
+
+SHIPPED_CONFIGS = ("default", "gallery", "performance", "documentation")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report. A failed required check makes doctor exit 1."""
+
+    name: str
+    ok: bool
+    detail: str
+    required: bool = True
+
+    def line(self) -> str:
+        mark = "ok" if self.ok else ("MISSING" if self.required else "warn")
+        return f"  {mark:<8}{self.name:<10}{self.detail}"
+
+
+def run_doctor(config_file: str | None, out: Callable[[str], None] = print) -> int:
+    """Print a report of every check; 0 when all required parts are there, else 1."""
+    out(f"installation doctor (Python {sys.version.split()[0]}, {sys.platform})")
+    checks: list[Check] = []
+    catalogue, settings = _check_config(config_file, checks)
+    _check_gl(catalogue, checks)
+    checks.append(
+        Check(
+            "display",
+            display_available(),
+            "a display is available for a window"
+            if display_available()
+            else "no display: `installation run` renders offscreen",
+            required=False,
+        )
+    )
+    _check_cameras(settings, checks)
+    _check_port(settings, checks)
+    _check_models(checks)
+    for check in checks:
+        out(check.line())
+    missing = [c for c in checks if c.required and not c.ok]
+    if missing:
+        out(f"{len(missing)} required part(s) missing: " + ", ".join(c.name for c in missing))
+        return 1
+    out("everything the show needs is here")
+    return 0
+
+
+def _check_config(
+    config_file: str | None, checks: list[Check]
+) -> tuple[Catalogue | None, Settings | None]:
+    try:
+        catalogue = load_catalogue()
+    except UserError as exc:
+        checks.append(Check("params", False, str(exc)))
+        return None, None
+    checks.append(Check("params", True, f"{len(catalogue)} parameters in configs/params.toml"))
+    for name in SHIPPED_CONFIGS:
+        try:
+            load_settings(catalogue, None if name == "default" else name)
+        except UserError as exc:
+            checks.append(Check("config", False, f"configs/{name}.toml: {exc}"))
+    settings = None
+    try:
+        settings = load_settings(catalogue, config_file)
+        checks.append(
+            Check("config", True, f"valid: {', '.join(Path(f).name for f in settings.files)}")
+        )
+    except UserError as exc:
+        checks.append(Check("config", False, str(exc)))
+    return catalogue, settings
+
+
+def _check_gl(catalogue: Catalogue | None, checks: list[Check]) -> None:
+    try:
+        ctx = create_offscreen_context()
+    except UserError as exc:
+        checks.append(Check("opengl", False, str(exc)))
+        return
+    try:
+        checks.append(Check("opengl", True, describe(ctx)))
+        scenes = catalogue.get("scene").choices if catalogue and "scene" in catalogue else ()
+        failures = []
+        pairs = [FACE_LIGHT_PROGRAM, *(scene_program(scene) for scene in scenes)]
+        for vertex, fragment in pairs:
+            try:
+                root = shaders_dir()
+                program = compile_program(
+                    ctx, load_shader(root, vertex), load_shader(root, fragment)
+                )
+                program.release()
+            except (ShaderCompileError, ShaderSourceError) as exc:
+                failures.append(str(exc))
+        if failures:
+            checks.append(Check("shaders", False, "\n".join(failures)))
+        else:
+            checks.append(Check("shaders", True, f"{len(pairs)} programs compile"))
+    finally:
+        ctx.release()
+
+
+def _check_cameras(settings: Settings | None, checks: list[Check]) -> None:
+    cameras = list_cameras()
+    spec = settings.config.source.spec if settings else None
+    needed = bool(settings and spec and spec.kind == "camera" and settings.config.source.required)
+    if cameras:
+        detail = "found: " + ", ".join(f"camera:{i}" for i in cameras)
+    else:
+        detail = "none found: the simulated crowd stands in"
+    ok = bool(cameras) and (spec is None or spec.kind != "camera" or spec.index in cameras)
+    if spec is not None and spec.kind == "camera" and not ok and cameras:
+        detail += f" (the config asks for camera:{spec.index})"
+    checks.append(Check("cameras", ok or not needed, detail, required=needed))
+
+
+def _check_port(settings: Settings | None, checks: list[Check]) -> None:
+    if settings is None:
+        return
+    listen = settings.config.osc.listen
+    host, port = parse_host_port(listen)
+    try:
+        with socket.socket(
+            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM
+        ) as sock:
+            sock.bind((host, port))
+        checks.append(Check("osc port", True, f"UDP {listen} is free", required=False))
+    except OSError as exc:
+        checks.append(
+            Check("osc port", False, f"UDP {listen} unavailable: {exc.strerror}", required=False)
+        )
+
+
+def _check_models(checks: list[Check]) -> None:
+    try:
+        folder = cascade_dir()
+    except Exception as exc:  # cascade_dir explains what to install
+        checks.append(Check("models", False, str(exc)))
+        return
+    for name in (FACE_CASCADE, SMILE_CASCADE):
+        path = folder / name
+        checks.append(
+            Check(
+                "models",
+                path.is_file(),
+                f"{name}: {'present' if path.is_file() else 'missing'} ({folder})",
+            )
+        )
+    checks.append(
+        Check(
+            "models",
+            True,
+            "emotion model: not used yet; emotions are derived from the smile cascade",
+            required=False,
+        )
+    )

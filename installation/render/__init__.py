@@ -1,0 +1,1 @@
+"""Rendering: shader loading, GL programs and passes."""

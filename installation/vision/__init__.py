@@ -1,0 +1,1 @@
+"""Where faces come from: a camera, a video file, or a simulated crowd."""

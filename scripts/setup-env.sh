@@ -1,0 +1,37 @@
+# Sourced by run.sh and test.sh: makes .venv and installs the project into it when needed.
+# Usage: source scripts/setup-env.sh [extras]   (extras: "" or "test")
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+EXTRAS="${1:-}"
+
+find_python() {
+    for candidate in "${PYTHON:-}" python3.13 python3.12 python3.11 python3 python; do
+        [ -n "$candidate" ] || continue
+        command -v "$candidate" >/dev/null 2>&1 || continue
+        if "$candidate" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    echo "setup: Python 3.11 or newer is needed; install it or set PYTHON=/path/to/python3.11" >&2
+    return 1
+}
+
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "setup: creating $VENV" >&2
+    "$(find_python)" -m venv "$VENV"
+fi
+
+# Reinstall only when pyproject.toml changed or other extras are wanted, so starts stay fast.
+STAMP="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)-${EXTRAS:-base}"
+if [ ! -f "$STAMP" ]; then
+    echo "setup: installing the installation package and its dependencies (once)" >&2
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
+    SPEC="$ROOT"
+    [ -n "$EXTRAS" ] && SPEC="$ROOT[$EXTRAS]"
+    "$VENV/bin/python" -m pip install --quiet --editable "$SPEC" >&2
+    rm -f "$VENV"/.installed-*
+    touch "$STAMP"
+fi

@@ -1,0 +1,92 @@
+"""Shared fixtures: the catalogue, a headless GL context, Xvfb, and running the CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import moderngl
+import pytest
+
+from installation.palette import Palette, load_palette
+from installation.params import Catalogue, load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+@pytest.fixture(scope="session")
+def palette() -> Palette:
+    return load_palette("bioluminescent")
+
+
+@pytest.fixture(scope="session")
+def gl_ctx() -> Iterator[moderngl.Context]:
+    """A headless OpenGL context (Mesa llvmpipe through EGL is enough)."""
+    try:
+        ctx = moderngl.create_standalone_context(backend="egl", require=330)  # type: ignore[arg-type]
+    except Exception as exc:  # no EGL/GL driver on this machine at all
+        pytest.skip(f"no OpenGL 3.3 context can be created here (EGL): {exc}")
+    yield ctx
+    ctx.release()
+
+
+def run_cli(
+    *args: str,
+    timeout: float = 60.0,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m installation ARGS` the way a user would, and capture its output."""
+    # No display unless a test gives one, so runs behave the same on a desktop and in CI.
+    environment = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "installation", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+        cwd=cwd or ROOT,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def xvfb_display() -> Iterator[str]:
+    """A virtual X display (Xvfb) for tests of the real window path."""
+    binary = shutil.which("Xvfb")
+    if binary is None:
+        pytest.fail("Xvfb is not installed; ./test.sh installs it (Debian package xvfb)")
+    for number in range(90, 110):
+        if Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
+            continue
+        process = subprocess.Popen(
+            [binary, f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+            if process.poll() is not None:
+                break
+            time.sleep(0.05)
+        if process.poll() is None:
+            try:
+                yield f":{number}"
+            finally:
+                process.terminate()
+                process.wait(timeout=10)
+            return
+    pytest.fail("could not start Xvfb on any display from :90 to :109")
