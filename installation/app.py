@@ -15,8 +15,9 @@ import moderngl
 
 from installation.clock import RealTimeClock
 from installation.config import Settings
+from installation.control.service import build_control
 from installation.events import EventQueue, StopRequested
-from installation.loop import LoopResult, run_frames
+from installation.loop import FrameOutput, LoopResult, Service, run_frames
 from installation.palette import load_palette
 from installation.params import Catalogue
 from installation.render.context import create_offscreen_context, describe
@@ -43,6 +44,8 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     """Run the show until it is stopped; returns the exit code."""
     config = settings.config
     palette = load_palette(config.show.palette)
+    # Before any window or socket opens: a bad cue list or feedback target is a ConfigError.
+    control = build_control(catalogue, settings)
     choice = choose_source(config)
     for notice in choice.notices:
         log.info("%s", notice)
@@ -53,7 +56,11 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
         shaders_dir(),
         catalogue,
         glow_scale=config.render.glow_scale,
+        growth_scale=config.render.growth_scale,
+        growth_steps=config.render.growth_steps,
         max_faces=config.render.max_faces,
+        keystone=config.output.corners,
+        watch=config.render.hot_reload,
     )
     width, height = target.framebuffer.viewport[2:]
     output = f"{target.kind}:{width}x{height}"
@@ -67,9 +74,13 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     status = StatusReporter(config.status.interval, choice.source.name, output)
     result = LoopResult(0, None, "not started")
     started = time.monotonic()
+    # Everything that feeds events in on its own thread; started together, stopped in reverse.
+    services: list[Service] = [choice.source, control]
+    outputs: list[FrameOutput] = [control]
     try:
         with _stop_on_signals(events, clock.now):
-            choice.source.start(events, clock.now)
+            for service in services:
+                service.start(events, clock.now)
             result = run_frames(
                 clock=clock,
                 events=events,
@@ -77,11 +88,13 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
                 renderer=renderer,
                 target=target,
                 status=status,
+                outputs=outputs,
                 duration=config.show.duration,
             )
     finally:
         elapsed = time.monotonic() - started
-        choice.source.stop()
+        for service in reversed(services):
+            service.stop()
         if options.snapshot is not None and result.last_frame is not None:
             _write_snapshot(ctx, renderer, result.last_frame, (width, height), options.snapshot)
         renderer.release()

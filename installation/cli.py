@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from installation import __version__
+from installation.bench import BENCHMARKS
 from installation.config import load_settings, parse_size
 from installation.errors import UserError
 from installation.params import load_catalogue
@@ -29,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"installation: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except BrokenPipeError:
+        # `installation params | head`: the reader left; nothing more to say.
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         # Ctrl-C before the show's own handler is in place (during start-up).
         print("installation: interrupted", file=sys.stderr)
@@ -92,7 +98,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the parameter catalogue",
         description="Print every live parameter: name, OSC address, type, default, range.",
     )
-    params.add_argument("--json", action="store_true", help="print a JSON list of objects")
+    params.add_argument(
+        "--json", action="store_true", help="print a JSON list of every OSC address"
+    )
+    params.add_argument(
+        "--layout",
+        choices=("open-stage-control",),
+        help="write a controller session generated from the catalogue",
+    )
+    params.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="where --layout writes (default: stdout)"
+    )
+    params.add_argument(
+        "--cues",
+        metavar="NAME",
+        default="demo",
+        help="cue list whose cues get buttons in --layout (default: demo; '' for none)",
+    )
     params.set_defaults(handler=_params)
 
     doctor = commands.add_parser(
@@ -102,6 +124,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--config", metavar="FILE", help="check against this config")
     doctor.set_defaults(handler=_doctor)
+
+    bench = commands.add_parser(
+        "bench",
+        help="measure speed: each benchmark prints figures and the machine they ran on",
+        description="Benchmarks. Each prints its figures (or JSON with --json) and the machine.",
+    )
+    benchmarks = bench.add_subparsers(title="benchmarks", required=True, metavar="BENCHMARK")
+    for module_name in BENCHMARKS:
+        importlib.import_module(module_name).register(benchmarks)
     return parser
 
 
@@ -134,9 +165,20 @@ def _flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
 
 
 def _params(args: argparse.Namespace) -> int:
+    from installation.control.layout import layout_json
+    from installation.control.routes import namespace_json
+
     catalogue = load_catalogue()
+    if args.layout:
+        text = layout_json(catalogue, args.cues)
+        if args.output is None:
+            print(text, end="")
+        else:
+            _write_text(args.output, text)
+            print(f"wrote an Open Stage Control session to {args.output}", file=sys.stderr)
+        return 0
     if args.json:
-        print(json.dumps(catalogue.to_json(), indent=2))
+        print(json.dumps(namespace_json(catalogue), indent=2))
         return 0
     print(f"{len(catalogue)} parameters (OSC prefix {catalogue.prefix}); set them with")
     print("--set params.NAME=VALUE or in a config's [params] table.\n")
@@ -146,7 +188,18 @@ def _params(args: argparse.Namespace) -> int:
         print(f"{param.name}  ({param.address})")
         print(f"    {param.type}, default {param.default!r}{unit}; {param.allowed()}{smoothing}")
         print(f"    {param.description}")
+    print("\nOSC actions (numbers also take <address>/ramp VALUE SECONDS):")
+    for entry in namespace_json(catalogue):
+        if entry["kind"] in ("action", "reply", "status"):
+            print(f"{entry['address']}\n    {entry['description']}")
     return 0
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write: {exc.strerror}") from None
 
 
 def _doctor(args: argparse.Namespace) -> int:

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from installation.control.allow import DEFAULT_ALLOW, parse_network
 from installation.errors import ConfigError
 from installation.params import Catalogue, ParamValue, ParamValueError, unknown_name_message
+from installation.render.keystone import Corners, check_corners
 from installation.resources import configs_dir
 from installation.vision.spec import SourceSpec
 
@@ -69,7 +71,40 @@ class WindowSection(_Section):
 class RenderSection(_Section):
     fps: float = Field(60.0, ge=1.0, le=240.0)
     glow_scale: float = Field(0.5, ge=0.125, le=1.0)
+    growth_scale: float = Field(0.25, ge=0.0625, le=1.0)
+    growth_steps: int = Field(4, ge=1, le=16)
     max_faces: int = Field(64, ge=1, le=256)
+    hot_reload: bool = True
+
+
+class OutputSection(_Section):
+    """The projector: where the picture's corners land (keystone), in output fractions."""
+
+    top_left: tuple[float, float] = (0.0, 0.0)
+    top_right: tuple[float, float] = (1.0, 0.0)
+    bottom_right: tuple[float, float] = (1.0, 1.0)
+    bottom_left: tuple[float, float] = (0.0, 1.0)
+
+    @field_validator("top_left", "top_right", "bottom_right", "bottom_left", mode="before")
+    @classmethod
+    def _corner(cls, value: Any) -> Any:
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            and all(-1.0 <= v <= 2.0 for v in value)
+        ):
+            return (float(value[0]), float(value[1]))
+        raise ValueError(f"must be [x, y] with numbers from -1 to 2 (got {value!r})")
+
+    @model_validator(mode="after")
+    def _convex(self) -> OutputSection:
+        check_corners(self.corners)
+        return self
+
+    @property
+    def corners(self) -> Corners:
+        return (self.top_left, self.top_right, self.bottom_right, self.bottom_left)
 
 
 class SimSection(_Section):
@@ -92,12 +127,51 @@ class StatusSection(_Section):
 
 class OscSection(_Section):
     listen: str = "127.0.0.1:9000"
+    # Networks (or single addresses) allowed to send; everything else is dropped unparsed.
+    allow: list[str] = Field(default_factory=lambda: list(DEFAULT_ALLOW))
+    max_datagram: int = Field(8192, ge=64, le=65507)
+    feedback: list[str] = Field(default_factory=list)
+    feedback_rate: float = Field(30.0, ge=1.0, le=240.0)
+    status_interval: float = Field(1.0, ge=0.1, le=60.0)
+    query: str = "127.0.0.1:9002"
+    advertise: bool = True
+    name: str = Field("Nova Sanctuary", min_length=1, max_length=63)
 
     @field_validator("listen")
     @classmethod
     def _host_port(cls, value: str) -> str:
         parse_host_port(value)
         return value
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            parse_network(network)
+        return value
+
+    @field_validator("feedback")
+    @classmethod
+    def _targets(cls, value: list[str]) -> list[str]:
+        for target in value:
+            try:
+                parse_host_port(target)
+            except ValueError as exc:
+                raise ValueError(f"each feedback target {exc}") from None
+        return value
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        if value:  # "" turns OSCQuery off
+            parse_host_port(value)
+        return value
+
+
+class CuesSection(_Section):
+    # A cue list from configs/cues/ by name, or a path; "" for none.
+    file: str = "demo"
+    go_guard: float = Field(0.25, ge=0.0, le=5.0)
 
 
 class Config(_Section):
@@ -106,10 +180,12 @@ class Config(_Section):
     source: SourceSection = SourceSection()
     window: WindowSection = WindowSection()
     render: RenderSection = RenderSection()
+    output: OutputSection = OutputSection()
     sim: SimSection = SimSection()
     show: ShowSection = ShowSection()
     status: StatusSection = StatusSection()
     osc: OscSection = OscSection()
+    cues: CuesSection = CuesSection()
     params: dict[str, Any] = Field(default_factory=dict)
 
 

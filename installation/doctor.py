@@ -12,7 +12,7 @@ from installation.config import Settings, load_settings, parse_host_port
 from installation.errors import UserError
 from installation.params import Catalogue, load_catalogue
 from installation.render.context import create_offscreen_context, describe
-from installation.render.renderer import FACE_LIGHT_PROGRAM, scene_program
+from installation.render.renderer import all_programs
 from installation.render.shaders import (
     ShaderCompileError,
     ShaderSourceError,
@@ -105,7 +105,7 @@ def _check_gl(catalogue: Catalogue | None, checks: list[Check]) -> None:
         checks.append(Check("opengl", True, describe(ctx)))
         scenes = catalogue.get("scene").choices if catalogue and "scene" in catalogue else ()
         failures = []
-        pairs = [FACE_LIGHT_PROGRAM, *(scene_program(scene) for scene in scenes)]
+        pairs = all_programs(scenes)
         for vertex, fragment in pairs:
             try:
                 root = shaders_dir()

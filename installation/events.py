@@ -66,12 +66,17 @@ class SourceStatus:
 
 @dataclass(frozen=True, slots=True)
 class ParamChange:
-    """Set a catalogue parameter to a new target value (validated by the producer)."""
+    """Set a catalogue parameter to a new target value (validated by the producer).
+
+    `ramp` (seconds) moves a number there in a straight line over that time, as a cue's fade
+    or an OSC `/ramp` asks; None glides with the parameter's own smoothing time.
+    """
 
     time: float
     name: str
     value: float | int | bool | str
     origin: str = "unknown"
+    ramp: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -29,6 +30,24 @@ class FrameRenderer(Protocol):
     def render(self, frame: FrameState, target: moderngl.Framebuffer) -> None: ...
 
 
+class Service(Protocol):
+    """Something that puts events on the queue from its own thread (a face source, OSC)."""
+
+    def start(self, events: EventQueue, now: Callable[[], float]) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class FrameOutput(Protocol):
+    """Anything that follows the show frame by frame: OSC feedback, lighting, a recorder.
+
+    `send` runs on the frame loop's thread and must not block: slow work (network, disk)
+    belongs on the output's own thread, fed from here.
+    """
+
+    def send(self, frame: FrameState) -> None: ...
+
+
 @dataclass(frozen=True)
 class LoopResult:
     frames: int
@@ -44,6 +63,7 @@ def run_frames(
     renderer: FrameRenderer,
     target: Target,
     status: StatusReporter,
+    outputs: Sequence[FrameOutput] = (),
     duration: float = 0.0,
 ) -> LoopResult:
     """Run until the duration is reached, a stop is requested, or the window closes."""
@@ -63,5 +83,7 @@ def run_frames(
         target.framebuffer.use()
         renderer.render(last, target.framebuffer)
         target.present()
+        for output in outputs:
+            output.send(last)
         frames += 1
         status.frame(last)

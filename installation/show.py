@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from installation.access import Hub, access_of, hubs_for, pushed_boundary, rule_for
 from installation.emotions import dominant
 from installation.events import Event, FaceObservation, FacesObserved, ParamChange, SourceStatus
 from installation.palette import RGB, Palette
@@ -21,6 +22,10 @@ from installation.params import Catalogue, ParamValue, ParamValueError
 SMILE_SMOOTHING_S = 0.25
 # Emotion probabilities change more slowly than a smile and flicker more; smooth them longer.
 EMOTION_SMOOTHING_S = 0.6
+# A person's access fades rather than snaps when they cross a boundary or a hub's edge.
+ACCESS_SMOOTHING_S = 0.5
+# The crowd's joy and pressure move the hubs and the boundary: slowly, like a mood.
+CROWD_SMOOTHING_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +39,18 @@ class FaceLight:
     smile: float  # smoothed smile score 0..1
     emotion: str  # dominant emotion
     presence: float  # 0..1: fades in when a face appears, out after it leaves
-    glow: float  # 0..1: presence x bloom of the smile
+    glow: float  # 0..1: presence x bloom of the smile, dimmed where access is denied
     access: float  # 0..1: how much of the glow this person is allowed (1 = all)
     colour: RGB  # the light's colour after access (excluded faces turn grey)
+    own_colour: RGB  # the emotion's colour, before access
 
 
 @dataclass(frozen=True, slots=True)
 class FrameState:
     """Everything the renderer and the outputs need for one frame."""
 
-    time: float
+    time: float  # show time of this frame
+    scene_time: float  # time the picture animates by; stands still while frozen
     frame: int
     scene: str
     params: Mapping[str, ParamValue]
@@ -52,6 +59,17 @@ class FrameState:
     mean_smile: float
     source: str
     source_state: str
+    previous_scene: str = ""  # the act fading out, while `crossfade` < 1
+    crossfade: float = 1.0  # 0 = all previous scene, 1 = all `scene`
+    access_rule: str = "everyone"
+    boundary: float = 0.5  # where the boundary stands now (frame widths), bent by pressure
+    pressure: float = 0.0  # 0..1: how hard the excluded crowd's smiles push
+    hubs: tuple[Hub, ...] = ()
+    access_share: float = 1.0  # share of present people who have access
+
+    @property
+    def blackout(self) -> bool:
+        return bool(self.params.get("master.blackout", False))
 
     @property
     def smiling(self) -> int:
@@ -71,6 +89,7 @@ class _Track:
     smile: float
     emotions: list[float]
     presence: float = 0.0
+    access: float = 1.0
     visible: bool = True
     # Seen for the first time in this step: its fade-in starts now, not a frame ago.
     new: bool = True
@@ -91,21 +110,41 @@ class Show:
     _frame: int = field(init=False, default=-1)
     _source: str = field(init=False, default="none")
     _source_state: str = field(init=False, default="starting")
+    # Explicit ramps: name -> (start value, target, start time, duration).
+    _ramps: dict[str, tuple[float, float, float, float]] = field(init=False, default_factory=dict)
+    # Show time as the picture sees it; it stands still while the show is frozen.
+    _scene_time: float = field(init=False, default=0.0)
+    _scene: str = field(init=False, default="")
+    _previous_scene: str = field(init=False, default="")
+    _scene_changed_at: float = field(init=False, default=-1e9)
+    _joy: float = field(init=False, default=0.0)
+    _pressure: float = field(init=False, default=0.0)
     rejected: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._targets = {**self.catalogue.defaults(), **self.initial}
         self._values = dict(self._targets)
+        self._scene = self._previous_scene = str(self._values["scene"])
 
     def step(self, time: float, events: Iterable[Event] = ()) -> FrameState:
         """Apply `events`, advance every smoothed value to `time`, describe the frame."""
         dt = 0.0 if self._time is None else max(0.0, time - self._time)
         self._time = time
         self._frame += 1
+        frozen = bool(self._targets["show.freeze"])
         for event in events:
-            self._apply(event)
-        self._smooth_params(dt)
-        self._update_tracks(dt)
+            # A frozen show still takes parameter changes (or it could never thaw).
+            if not frozen or isinstance(event, ParamChange):
+                self._apply(event, time)
+        if frozen:
+            self._values["show.freeze"] = self._targets["show.freeze"]
+        else:
+            self._scene_time += dt
+            self._smooth_params(dt, time)
+            self._follow_scene()
+            # Access first: a newcomer takes the access of where they appear at once.
+            self._update_crowd(dt)
+            self._update_tracks(dt)
         return self._frame_state(time)
 
     @property
@@ -113,16 +152,23 @@ class Show:
         """Current (smoothed) parameter values."""
         return self._values
 
-    def _apply(self, event: Event) -> None:
+    def _apply(self, event: Event, time: float) -> None:
         if isinstance(event, FacesObserved):
             self._source = event.source
             self._observe(event.faces)
         elif isinstance(event, ParamChange):
             try:
-                self._targets[event.name] = self.catalogue.get(event.name).validate(event.value)
+                value = self.catalogue.get(event.name).validate(event.value)
             except (KeyError, ParamValueError) as exc:
                 # The producer validates; this guards a show that must not stop on a bad value.
                 self.rejected.append(f"{event.origin}: {event.name}: {exc}")
+                return
+            self._targets[event.name] = value
+            self._ramps.pop(event.name, None)
+            current = self._values[event.name]
+            if event.ramp is not None and event.ramp > 0 and isinstance(value, float):
+                assert isinstance(current, float)
+                self._ramps[event.name] = (current, value, time, event.ramp)
         elif isinstance(event, SourceStatus):
             self._source = event.source
             self._source_state = event.state
@@ -154,11 +200,18 @@ class Show:
             if track_id not in seen:
                 track.visible = False
 
-    def _smooth_params(self, dt: float) -> None:
+    def _smooth_params(self, dt: float, time: float) -> None:
         for param in self.catalogue:
             target = self._targets[param.name]
             current = self._values[param.name]
-            if param.type == "float" and param.smoothing > 0 and isinstance(current, float):
+            ramp = self._ramps.get(param.name)
+            if ramp is not None:
+                start, end, began, length = ramp
+                progress = min(1.0, (time - began) / length)
+                self._values[param.name] = start + (end - start) * progress
+                if progress >= 1.0:
+                    del self._ramps[param.name]
+            elif param.type == "float" and param.smoothing > 0 and isinstance(current, float):
                 assert isinstance(target, float)
                 self._values[param.name] = _approach(current, target, dt, param.smoothing)
             else:
@@ -189,17 +242,54 @@ class Show:
                 if track.presence == 0.0:
                     del self._tracks[track_id]
 
+    def _follow_scene(self) -> None:
+        scene = str(self._values["scene"])
+        if scene != self._scene:
+            self._previous_scene, self._scene = self._scene, scene
+            self._scene_changed_at = self._scene_time
+
+    def _crossfade(self) -> float:
+        length = float(self._values["scene.crossfade"])
+        if length <= 0:
+            return 1.0
+        return min(1.0, (self._scene_time - self._scene_changed_at) / length)
+
+    def _update_crowd(self, dt: float) -> None:
+        """The crowd's joy (drives the hubs) and the excluded crowd's pressure, smoothed."""
+        present = [t for t in self._tracks.values() if t.presence > 0]
+        joy = sum(t.smile * t.presence for t in present) / len(present) if present else 0.0
+        excluded = sum(t.smile * t.presence * (1.0 - t.access) for t in present)
+        pressure = min(1.0, excluded / 3.0)  # three beaming excluded people push all the way
+        self._joy = _approach(self._joy, joy, dt, CROWD_SMOOTHING_S)
+        self._pressure = _approach(self._pressure, pressure, dt, CROWD_SMOOTHING_S)
+        rule = rule_for(self._scene, self._values)
+        boundary, hubs = self._boundary(), hubs_for(self._values, self._joy)
+        for track in self._tracks.values():
+            want = access_of(rule, track.x, track.y, track.track_id, self._values, boundary, hubs)
+            track.access = (
+                want if track.new else _approach(track.access, want, dt, ACCESS_SMOOTHING_S)
+            )
+
+    def _boundary(self) -> float:
+        v = self._values
+        boundary = float(v["access.boundary"])
+        if self._scene != "confrontation":
+            return boundary
+        push = float(v["confrontation.pressure"])
+        return pushed_boundary(boundary, str(v["access.side"]), self._pressure, push)
+
     def _frame_state(self, time: float) -> FrameState:
         v = self._values
         threshold, softness = float(v["smile.threshold"]), float(v["smile.softness"])
-        resting = float(v["glow.resting"])
+        resting, muted = float(v["glow.resting"]), float(v["access.muted"])
         # Keep the most present faces when there are more than the renderer can draw.
         tracks = sorted(self._tracks.values(), key=lambda t: (-t.presence, t.track_id))
         faces = []
         for track in sorted(tracks[: self.max_faces], key=lambda t: t.track_id):
             bloom = _smoothstep(threshold - softness / 2, threshold + softness / 2, track.smile)
-            access = 1.0  # Act 1, sanctuary: every smile is allowed to shine.
-            colour = _mix(self.palette.muted, self._emotion_colour(track.emotions), access)
+            own = self._emotion_colour(track.emotions)
+            # Excluded smiles keep only a grey, dim remnant of their light.
+            allowed = track.access + (1.0 - track.access) * muted
             faces.append(
                 FaceLight(
                     track_id=track.track_id,
@@ -209,21 +299,31 @@ class Show:
                     smile=track.smile,
                     emotion=dominant(tuple(track.emotions)),
                     presence=track.presence,
-                    glow=track.presence * (resting + (1.0 - resting) * bloom),
-                    access=access,
-                    colour=colour,
+                    glow=track.presence * (resting + (1.0 - resting) * bloom) * allowed,
+                    access=track.access,
+                    colour=_mix(self.palette.muted, own, track.access),
+                    own_colour=own,
                 )
             )
+        present = sum(f.presence for f in faces)
         return FrameState(
             time=time,
+            scene_time=self._scene_time,
             frame=self._frame,
-            scene=str(v["scene"]),
+            scene=self._scene,
             params=dict(v),
             faces=tuple(faces),
             mood=_mood(faces, self.palette.muted),
             mean_smile=sum(f.smile for f in faces) / len(faces) if faces else 0.0,
             source=self._source,
             source_state=self._source_state,
+            previous_scene=self._previous_scene,
+            crossfade=self._crossfade(),
+            access_rule=rule_for(self._scene, v),
+            boundary=self._boundary(),
+            pressure=self._pressure,
+            hubs=hubs_for(v, self._joy),
+            access_share=(sum(f.access * f.presence for f in faces) / present) if present else 1.0,
         )
 
     def _emotion_colour(self, probabilities: list[float]) -> RGB:

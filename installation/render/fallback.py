@@ -18,6 +18,7 @@ FALLBACK_FRAGMENT = """#version 330 core
 uniform sampler2D u_glow;
 uniform vec2 u_resolution;
 uniform float u_time;
+uniform float u_master_blackout;
 in vec2 v_uv;
 out vec4 f_colour;
 void main() {
@@ -25,6 +26,6 @@ void main() {
     float stripe = step(0.5, fract((pixel.x + pixel.y + u_time * 20.0) / 64.0));
     vec3 base = mix(vec3(0.06, 0.02, 0.08), vec3(0.12, 0.04, 0.14), stripe);
     vec3 light = texture(u_glow, v_uv).rgb;
-    f_colour = vec4(base + light * 0.8, 1.0);
+    f_colour = vec4((base + light * 0.8) * (1.0 - u_master_blackout), 1.0);
 }
 """

@@ -1,46 +1,55 @@
 """The renderer: turns a FrameState into light, in passes, on the GL thread only.
 
 Passes, in order:
-1. face light: one instanced quad per face, added into a low-resolution float buffer;
-   cheap on any GPU because each face only touches the pixels it lights.
-2. scene: a full-screen pass for the current act that reads the face light.
+1. light sources: faces and strands of light, added into a low-resolution float buffer
+   (rgb: all light; alpha: the light of people with access);
+2. sea: the drifting veil and currents of the plankton sea, at low resolution;
+3. growth: reaction-diffusion that keeps its state across frames, fed by access light;
+4. bloom: a soft halo around the bright face light, from the light buffer;
+5. scene: the act's own shader draws the picture straight to the output, as one quad pinned
+   at the keystone corners (two acts blended while they crossfade), tone mapped and graded
+   for the projector (lib/present.glsl); then any shader errors are written on top.
 
-GL objects are made once here and released in `release()` (or on resize), never per frame.
+Full-resolution work is one pass: on a software renderer every full-screen pass costs about
+as much as a whole scene, so everything that can be low resolution is.
+GL objects are made once and released on resize, on reload or in `release()`.
 """
 
 from __future__ import annotations
 
-import logging
 import struct
+from collections.abc import Iterable
 from pathlib import Path
 
 import moderngl
+import numpy as np
 
 from installation.params import Catalogue
-from installation.render.fallback import FALLBACK_FRAGMENT, FALLBACK_VERTEX
-from installation.render.shaders import (
-    ShaderCompileError,
-    ShaderSourceError,
-    compile_program,
-    load_shader,
-)
-from installation.show import FaceLight, FrameState
+from installation.render.bloom import DOWN as BLOOM_DOWN
+from installation.render.bloom import UP as BLOOM_UP
+from installation.render.bloom import Bloom
+from installation.render.geometry import VertexArrays, fullscreen_triangle, set_uniform
+from installation.render.growth import STEP as GROW
+from installation.render.growth import Growth
+from installation.render.keystone import SQUARE, Corners, as_uniform, picture_to_output
+from installation.render.lights import FACES, LINKS, LightSources
+from installation.render.overlay import TextOverlay
+from installation.render.programs import ProgramLibrary
+from installation.show import FrameState
 
-log = logging.getLogger(__name__)
-
-# Per face: light (x, y, reach, glow), colour (r, g, b, face size), seed.
-_FACE_FORMAT = "4f 4f 1f"
-_FACE_FLOATS = 9
-# Typical face height (fraction of the frame) at which glow.radius applies as it is.
-_TYPICAL_FACE = 0.12
-
-
-FACE_LIGHT_PROGRAM = ("passes/face_light.vert", "passes/face_light.frag")
+SEA_PROGRAM = ("passes/fullscreen.vert", "passes/sea.frag")
+MAX_HUBS = 8  # as in shaders/scenes/biohubs.frag
+Target = tuple[moderngl.Texture, moderngl.Framebuffer]
 
 
 def scene_program(scene: str) -> tuple[str, str]:
     """Vertex and fragment shader files of a scene."""
-    return ("passes/fullscreen.vert", f"scenes/{scene}.frag")
+    return ("passes/picture.vert", f"scenes/{scene}.frag")
+
+
+def all_programs(scenes: Iterable[str]) -> list[tuple[str, str]]:
+    """Every program the renderer can use, for `installation doctor` and the tests."""
+    return [FACES, LINKS, SEA_PROGRAM, GROW, BLOOM_DOWN, BLOOM_UP, *map(scene_program, scenes)]
 
 
 class Renderer:
@@ -51,171 +60,173 @@ class Renderer:
         ctx: moderngl.Context,
         shader_root: Path,
         catalogue: Catalogue,
+        *,
         glow_scale: float = 0.5,
+        growth_scale: float = 0.25,
+        growth_steps: int = 4,
         max_faces: int = 64,
+        keystone: Corners = SQUARE,
+        watch: bool = False,
     ) -> None:
         self.ctx = ctx
-        self.shader_root = shader_root
         self.catalogue = catalogue
         self.glow_scale = glow_scale
-        self.max_faces = max_faces
-        self.errors: list[str] = []
+        self.growth_scale = growth_scale
+        self.programs = ProgramLibrary(ctx, shader_root, watch=watch)
+        self._keystone = as_uniform(picture_to_output(keystone))
+        self._triangle = fullscreen_triangle(ctx)
+        self._picture = ctx.buffer(struct.pack("8f", 0, 0, 1, 0, 0, 1, 1, 1))
+        self._lights = LightSources(ctx, self.programs, max_faces)
+        self._growth = Growth(ctx, self.programs, self._triangle, steps=growth_steps)
+        self._bloom = Bloom(ctx, self.programs, self._triangle)
+        self._overlay = TextOverlay(ctx)
+        self._vaos = VertexArrays()
+        self._picture_vaos = VertexArrays()
+        self._glow: Target | None = None
+        self._sea: Target | None = None
+        self._size = (0, 0)
 
-        self._fallback = ctx.program(
-            vertex_shader=FALLBACK_VERTEX, fragment_shader=FALLBACK_FRAGMENT
-        )
-        self._face_program = self._build(*FACE_LIGHT_PROGRAM)
-        self._scene_programs: dict[str, moderngl.Program | None] = {}
-
-        # One triangle larger than the screen: no diagonal seam, fewer vertices than a quad.
-        self._triangle = ctx.buffer(struct.pack("6f", -1.0, -1.0, 3.0, -1.0, -1.0, 3.0))
-        self._corners = ctx.buffer(struct.pack("8f", -1, -1, 1, -1, -1, 1, 1, 1))
-        self._faces = ctx.buffer(reserve=max_faces * _FACE_FLOATS * 4, dynamic=True)
-        self._face_vao = self._make_face_vao(self._face_program)
-        self._scene_vaos: dict[int, moderngl.VertexArray] = {}
-        self._glow_texture: moderngl.Texture | None = None
-        self._glow_fbo: moderngl.Framebuffer | None = None
-        self._glow_size = (0, 0)
+    @property
+    def errors(self) -> tuple[str, ...]:
+        """Readable errors of the shaders that do not compile right now."""
+        return self.programs.errors
 
     def render(self, frame: FrameState, target: moderngl.Framebuffer) -> None:
         """Draw `frame` into `target` (its whole viewport)."""
+        # A frame boundary: the only place reloaded shaders are swapped in.
+        self.programs.poll()
         width, height = target.viewport[2], target.viewport[3]
-        self._ensure_glow_buffer(width, height)
-        assert self._glow_fbo is not None and self._glow_texture is not None
-        self._draw_face_light(frame, width / height)
+        glow, sea = self._buffers(width, height)
+
+        glow[1].use()
+        glow[1].clear(0.0, 0.0, 0.0, 0.0)
+        self._lights.draw(frame, width / height)
+
+        sea[1].use()
+        sea_program = self.programs.get(*SEA_PROGRAM)
+        set_uniform(sea_program, "u_resolution", (float(width), float(height)))
+        self._set_params(sea_program, frame)
+        self._fullscreen(sea_program)
+
+        growth = self._growth.step(sea[0].size, glow[0], _feed_rate(frame), frame.scene_time)
+        bloom = self._bloom.apply(glow[0])
 
         target.use()
-        program = self._scene_program(frame.scene)
-        self._set_uniforms(program, frame, (width, height))
-        self._glow_texture.use(location=0)
-        _set_uniform(program, "u_glow", 0)
-        self._scene_vao(program).render(moderngl.TRIANGLES, vertices=3)
+        target.clear(0.0, 0.0, 0.0, 1.0)  # black around a keystoned picture
+        for unit, texture in enumerate((glow[0], growth, sea[0], bloom)):
+            texture.use(location=unit)
+        size = (width, height)
+        if frame.crossfade < 1.0 and frame.previous_scene != frame.scene:
+            self._draw_scene(frame.previous_scene, frame, size, fade=1.0)
+            self._draw_scene(frame.scene, frame, size, fade=frame.crossfade)
+        else:
+            self._draw_scene(frame.scene, frame, size, fade=1.0)
+        self._overlay.draw(target, self.errors)
+
+    def live_objects(self) -> int:
+        """GL objects this renderer holds now (programs included); flat over a long show."""
+        buffers = sum(2 for pair in (self._glow, self._sea) if pair is not None)
+        arrays = len(self._vaos) + len(self._picture_vaos)
+        return self.programs.live_objects() + arrays + buffers
 
     def release(self) -> None:
         """Release every GL object this renderer made."""
-        for vao in self._scene_vaos.values():
-            vao.release()
-        self._scene_vaos.clear()
-        if self._face_vao is not None:
-            self._face_vao.release()
-        for program in {*self._scene_programs.values(), self._face_program, self._fallback}:
-            if program is not None:
-                program.release()
-        self._scene_programs.clear()
-        self._release_glow_buffer()
-        for buffer in (self._triangle, self._corners, self._faces):
-            buffer.release()
+        self._vaos.release()
+        self._picture_vaos.release()
+        self._release_buffers()
+        self._lights.release()
+        self._growth.release()
+        self._bloom.release()
+        self._overlay.release()
+        self._triangle.release()
+        self._picture.release()
+        self.programs.release()
 
-    # -- passes -------------------------------------------------------------------------
-
-    def _draw_face_light(self, frame: FrameState, aspect: float) -> None:
-        assert self._glow_fbo is not None
-        self._glow_fbo.use()
-        self._glow_fbo.clear(0.0, 0.0, 0.0, 0.0)
-        faces = frame.faces[: self.max_faces]
-        if not faces or self._face_program is None or self._face_vao is None:
-            return
-        radius = float(frame.params["glow.radius"])
-        data = [value for face in faces for value in _face_record(face, radius)]
-        self._faces.write(struct.pack(f"{len(data)}f", *data))
-        self._set_uniforms(self._face_program, frame, self._glow_size)
-        _set_uniform(self._face_program, "u_aspect", aspect)
-        # Light adds up where glows overlap; restore the blend state for the next pass.
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.ONE, moderngl.ONE
+    def _draw_scene(
+        self, scene: str, frame: FrameState, size: tuple[int, int], fade: float
+    ) -> None:
+        program = self.programs.get(*scene_program(scene))
+        for name, unit in (("u_glow", 0), ("u_sim", 1), ("u_sea", 2), ("u_bloom", 3)):
+            set_uniform(program, name, unit)
+        set_uniform(program, "u_keystone", self._keystone)
+        set_uniform(program, "u_resolution", (float(size[0]), float(size[1])))
+        set_uniform(program, "u_fade", fade)
+        set_uniform(program, "u_boundary", frame.boundary)
+        set_uniform(program, "u_side", 0.0 if frame.params["access.side"] == "left" else 1.0)
+        set_uniform(program, "u_pressure", frame.pressure)
+        set_uniform(program, "u_mood", frame.mood)
+        _set_hubs(program, frame)
+        self._set_params(program, frame)
+        if fade < 1.0:
+            # The act fading in is laid over the one fading out, by its alpha (u_fade).
+            self.ctx.enable(moderngl.BLEND)
+            self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
         try:
-            self._face_vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(faces))
+            if self.programs.is_fallback(program):
+                self._fullscreen(program)  # the fallback covers the whole output
+            else:
+                self._picture_vaos.get(
+                    program,
+                    self.programs.generation,
+                    lambda p: self.ctx.vertex_array(p, [(self._picture, "2f", "a_position")]),
+                ).render(moderngl.TRIANGLE_STRIP, vertices=4)
         finally:
             self.ctx.disable(moderngl.BLEND)
 
-    def _set_uniforms(
-        self, program: moderngl.Program, frame: FrameState, resolution: tuple[int, int]
-    ) -> None:
-        _set_uniform(program, "u_time", frame.time)
-        _set_uniform(program, "u_resolution", (float(resolution[0]), float(resolution[1])))
+    def _set_params(self, program: moderngl.Program, frame: FrameState) -> None:
+        set_uniform(program, "u_time", frame.scene_time)
         for param in self.catalogue:
             if param.type != "choice":
-                _set_uniform(program, param.uniform, float(frame.params[param.name]))
+                set_uniform(program, param.uniform, float(frame.params[param.name]))
 
-    # -- programs and buffers -----------------------------------------------------------
-
-    def _build(self, vertex: str, fragment: str) -> moderngl.Program | None:
-        """Compile a program from shader files; on failure log why and return None."""
-        try:
-            return compile_program(
-                self.ctx,
-                load_shader(self.shader_root, vertex),
-                load_shader(self.shader_root, fragment),
-            )
-        except (ShaderCompileError, ShaderSourceError) as exc:
-            self.errors.append(str(exc))
-            log.error("%s\n(showing the fallback picture instead)", exc)
-            return None
-
-    def _scene_program(self, scene: str) -> moderngl.Program:
-        if scene not in self._scene_programs:
-            self._scene_programs[scene] = self._build(*scene_program(scene))
-        # A scene that never compiled shows a deliberate fallback, never black.
-        return self._scene_programs[scene] or self._fallback
-
-    def _scene_vao(self, program: moderngl.Program) -> moderngl.VertexArray:
-        key = id(program)
-        if key not in self._scene_vaos:
-            self._scene_vaos[key] = self.ctx.vertex_array(
-                program, [(self._triangle, "2f", "a_position")]
-            )
-        return self._scene_vaos[key]
-
-    def _make_face_vao(self, program: moderngl.Program | None) -> moderngl.VertexArray | None:
-        if program is None:
-            return None
-        return self.ctx.vertex_array(
+    def _fullscreen(self, program: moderngl.Program) -> None:
+        vao = self._vaos.get(
             program,
-            [
-                (self._corners, "2f", "a_corner"),
-                (self._faces, f"{_FACE_FORMAT}/i", "a_light", "a_colour", "a_seed"),
-            ],
+            self.programs.generation,
+            lambda p: self.ctx.vertex_array(p, [(self._triangle, "2f", "a_position")]),
         )
+        vao.render(moderngl.TRIANGLES, vertices=3)
 
-    def _ensure_glow_buffer(self, width: int, height: int) -> None:
-        size = (max(1, round(width * self.glow_scale)), max(1, round(height * self.glow_scale)))
-        if size == self._glow_size:
-            return
-        self._release_glow_buffer()
-        # Half floats: light adds up past 1.0 where glows overlap, and 8 bits would band.
-        self._glow_texture = self.ctx.texture(size, 4, dtype="f2")
-        self._glow_texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
-        self._glow_texture.repeat_x = self._glow_texture.repeat_y = False
-        self._glow_fbo = self.ctx.framebuffer(color_attachments=[self._glow_texture])
-        self._glow_size = size
+    def _buffers(self, width: int, height: int) -> tuple[Target, Target]:
+        if (width, height) != self._size or self._glow is None or self._sea is None:
+            self._release_buffers()
+            self._glow = _float_target(self.ctx, _scaled(width, height, self.glow_scale, 1))
+            self._sea = _float_target(self.ctx, _scaled(width, height, self.growth_scale, 8))
+            self._size = (width, height)
+        return self._glow, self._sea
 
-    def _release_glow_buffer(self) -> None:
-        if self._glow_fbo is not None:
-            self._glow_fbo.release()
-        if self._glow_texture is not None:
-            self._glow_texture.release()
-        self._glow_fbo = self._glow_texture = None
-        self._glow_size = (0, 0)
+    def _release_buffers(self) -> None:
+        for pair in (self._glow, self._sea):
+            if pair is not None:
+                pair[1].release()
+                pair[0].release()
+        self._glow = self._sea = None
+        self._size = (0, 0)
 
 
-def _set_uniform(program: moderngl.Program, name: str, value: float | tuple[float, ...]) -> None:
-    """Set a uniform if the program uses it; the compiler drops uniforms a shader ignores."""
-    uniform = program.get(name, None)
-    if isinstance(uniform, moderngl.Uniform):
-        uniform.value = value
+def _scaled(width: int, height: int, scale: float, least: int) -> tuple[int, int]:
+    return (max(least, round(width * scale)), max(least, round(height * scale)))
 
 
-def _face_record(face: FaceLight, radius: float) -> tuple[float, ...]:
-    """The instance data of one face, in GL orientation (y up)."""
-    # Nearer faces (larger in the frame) throw wider light, within reason.
-    reach = radius * min(2.0, max(0.5, (face.size / _TYPICAL_FACE) ** 0.5))
-    seed = (face.track_id * 0.618034) % 1.0
-    return (
-        face.x,
-        1.0 - face.y,
-        reach,
-        face.glow,
-        *face.colour,
-        face.size,
-        seed,
-    )
+def _float_target(ctx: moderngl.Context, size: tuple[int, int]) -> Target:
+    # Floats: light adds up past 1.0 where glows overlap, and 8 bits would band.
+    texture = ctx.texture(size, 4, dtype="f4")
+    texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+    texture.repeat_x = texture.repeat_y = False
+    return texture, ctx.framebuffer(color_attachments=[texture])
+
+
+def _feed_rate(frame: FrameState) -> float:
+    """How strongly access light seeds the living pattern in this act."""
+    return float(frame.params["sanctuary.growth"]) if frame.scene == "sanctuary" else 1.0
+
+
+def _set_hubs(program: moderngl.Program, frame: FrameState) -> None:
+    uniform = program.get("u_hubs", None)
+    if not isinstance(uniform, moderngl.Uniform):
+        return
+    hubs = np.zeros((MAX_HUBS, 3), dtype="f4")
+    for i, hub in enumerate(frame.hubs[:MAX_HUBS]):
+        hubs[i] = (hub.x, 1.0 - hub.y, hub.reach)
+    uniform.write(hubs.tobytes())
+    set_uniform(program, "u_hub_count", min(len(frame.hubs), MAX_HUBS))

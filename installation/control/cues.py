@@ -1,0 +1,202 @@
+"""The cue list: ordered cues from `configs/cues/*.toml`, and a player with go, back and goto.
+
+A cue sets a scene and parameters with a fade time: numbers ramp there over the fade,
+everything else changes at once. A second go within the guard time of the last one is
+ignored and reported, so a double tap on a controller never skips a cue.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from installation.errors import ConfigError
+from installation.events import ParamChange
+from installation.params import Catalogue, ParamValue, ParamValueError, unknown_name_message
+from installation.resources import configs_dir
+
+DEFAULT_GUARD_S = 0.25
+MAX_FADE_S = 3600.0
+_CUE_KEYS = ("name", "scene", "fade", "params")
+
+
+@dataclass(frozen=True)
+class Cue:
+    number: int  # 1-based, as a stage manager calls them
+    name: str
+    scene: str | None
+    fade: float
+    params: tuple[tuple[str, ParamValue], ...]
+
+
+@dataclass(frozen=True)
+class CueList:
+    name: str
+    cues: tuple[Cue, ...]
+
+    def find(self, key: int | str) -> Cue | None:
+        """A cue by number (1..N) or by name."""
+        if isinstance(key, int):
+            return self.cues[key - 1] if 1 <= key <= len(self.cues) else None
+        return next((cue for cue in self.cues if cue.name == key), None)
+
+
+class CueRefused(Exception):
+    """A go/back/goto that did nothing; `reason` is the counter it goes under."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def resolve_cue_path(name: str) -> Path:
+    """A path as given, or a shipped cue list by name (`demo` -> configs/cues/demo.toml)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    shipped_dir = configs_dir() / "cues"
+    shipped = shipped_dir / (name if name.endswith(".toml") else f"{name}.toml")
+    if path.parent == Path(".") and shipped.is_file():
+        return shipped
+    names = ", ".join(sorted(p.stem for p in shipped_dir.glob("*.toml"))) or "none"
+    raise ConfigError(f"cues.file: cue list {name!r} not found (shipped cue lists: {names})")
+
+
+def load_cue_list(path: Path, catalogue: Catalogue) -> CueList:
+    """Read and check a cue list; any mistake is one ConfigError naming the file and cue."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the cue list: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    unknown = set(data) - {"name", "cue"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}; allowed: name, cue")
+    entries = data.get("cue", [])
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: a cue list needs at least one [[cue]] table")
+    cues = tuple(_cue(path, i, entry, catalogue) for i, entry in enumerate(entries))
+    seen: set[str] = set()
+    for cue in cues:
+        if cue.name in seen:
+            raise ConfigError(f"{path}: cue name {cue.name!r} is used twice")
+        seen.add(cue.name)
+    return CueList(name=str(data.get("name", path.stem)), cues=cues)
+
+
+def _cue(path: Path, index: int, entry: Any, catalogue: Catalogue) -> Cue:
+    number = index + 1
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: cue #{number} must be a [[cue]] table")
+    where = f"{path}: cue #{number} ({entry.get('name', 'unnamed')})"
+    unknown = set(entry) - set(_CUE_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown keys {sorted(unknown)}; allowed: {', '.join(_CUE_KEYS)}"
+        )
+    name = entry.get("name", f"cue {number}")
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}: name must be text")
+    fade = entry.get("fade", 0.0)
+    if isinstance(fade, bool) or not isinstance(fade, int | float) or not math.isfinite(fade):
+        raise ConfigError(f"{where}: fade must be seconds, e.g. 2.5 (got {fade!r})")
+    if not 0 <= fade <= MAX_FADE_S:
+        raise ConfigError(f"{where}: fade must be 0..{MAX_FADE_S:g} seconds (got {fade!r})")
+    scene = entry.get("scene")
+    if scene is not None:
+        try:
+            scene = str(catalogue.get("scene").validate(scene))
+        except ParamValueError as exc:
+            raise ConfigError(f"{where}: scene {exc}") from None
+    raw = entry.get("params", {})
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: params must be a table of parameter = value")
+    params: list[tuple[str, ParamValue]] = []
+    for key, value in _flatten(raw):
+        if key not in catalogue:
+            known = [p.name for p in catalogue]
+            raise ConfigError(f"{where}: params: {unknown_name_message(key, known, 'parameter')}")
+        if key == "scene":
+            raise ConfigError(f"{where}: set the scene with the cue's own `scene` key")
+        try:
+            params.append((key, catalogue.get(key).validate(value)))
+        except ParamValueError as exc:
+            raise ConfigError(f"{where}: params.{key}: {exc}") from None
+    if scene is None and not params:
+        raise ConfigError(f"{where}: a cue must set a scene or at least one parameter")
+    return Cue(number, name, scene, float(fade), tuple(params))
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            items.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            items.append((f"{prefix}{key}", value))
+    return items
+
+
+def cue_events(cue: Cue, catalogue: Catalogue, time: float) -> list[ParamChange]:
+    """The parameter changes a cue makes: numbers ramp over its fade, the rest switch."""
+    origin = f"cue {cue.number} ({cue.name})"
+    events = []
+    if cue.scene is not None:
+        events.append(ParamChange(time, "scene", cue.scene, origin))
+    for name, value in cue.params:
+        ramp = cue.fade if cue.fade > 0 and catalogue.get(name).type == "float" else None
+        events.append(ParamChange(time, name, value, origin, ramp=ramp))
+    return events
+
+
+class CuePlayer:
+    """Where the cue list stands, and the guard against double taps. One thread calls it."""
+
+    def __init__(self, cues: CueList | None, guard: float = DEFAULT_GUARD_S) -> None:
+        self.cues = cues
+        self.guard = guard
+        self.current = 0  # number of the cue last run; 0 = none yet
+        self._last_go: float | None = None
+
+    def go(self, now: float) -> Cue:
+        cues = self._list()
+        if self._last_go is not None and now - self._last_go < self.guard:
+            raise CueRefused(
+                "cue_guard",
+                f"cue go ignored: {now - self._last_go:.3f} s after the last go "
+                f"(guard {self.guard:g} s)",
+            )
+        if self.current >= len(cues.cues):
+            raise CueRefused("cue_end", f"cue go ignored: cue {self.current} is the last cue")
+        self._last_go = now
+        return self._run(cues.cues[self.current])
+
+    def back(self) -> Cue:
+        cues = self._list()
+        if self.current <= 1:
+            raise CueRefused("cue_start", "cue back ignored: no earlier cue")
+        return self._run(cues.cues[self.current - 2])
+
+    def goto(self, key: int | str) -> Cue:
+        cue = self._list().find(key)
+        if cue is None:
+            names = ", ".join(repr(c.name) for c in self._list().cues)
+            raise CueRefused(
+                "bad_value",
+                f"cue goto: no cue {key!r}; cues are 1..{len(self._list().cues)}: {names}",
+            )
+        return self._run(cue)
+
+    def _run(self, cue: Cue) -> Cue:
+        self.current = cue.number
+        return cue
+
+    def _list(self) -> CueList:
+        if self.cues is None:
+            raise CueRefused("no_cues", "no cue list loaded (set cues.file in the config)")
+        return self.cues

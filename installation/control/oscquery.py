@@ -1,0 +1,187 @@
+"""OSCQuery: the OSC namespace as JSON over HTTP, so clients (vvvv, ossia score, VDMX,
+Chataigne) discover every address with its type, range, value, description and access.
+
+The tree is built from the catalogue and the routes on each request (VALUE is the current
+target), served by the standard library's HTTP server on its own thread.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from installation.control.routes import MAX_RAMP_S, STATUS_FIELDS, Namespace, Route
+from installation.params import Catalogue, Param, ParamValue
+
+log = logging.getLogger("installation.osc")
+
+# OSCQuery ACCESS values.
+NO_VALUE, READ_ONLY, WRITE_ONLY, READ_WRITE = 0, 1, 2, 3
+_TYPE_TAGS = {"float": "f", "int": "i", "bool": "T", "choice": "s"}
+EXTENSIONS = {
+    "ACCESS": True,
+    "VALUE": True,
+    "RANGE": True,
+    "DESCRIPTION": True,
+    "TYPE": True,
+    "UNIT": True,
+    "TAGS": False,
+    "CLIPMODE": False,
+    "CRITICAL": False,
+    "LISTEN": False,
+    "PATH_CHANGED": False,
+}
+
+
+def param_node(param: Param, value: ParamValue) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "FULL_PATH": param.address,
+        "TYPE": _TYPE_TAGS[param.type],
+        "ACCESS": READ_WRITE,
+        "VALUE": [value],
+        "DESCRIPTION": param.description,
+    }
+    if param.type in ("float", "int"):
+        node["RANGE"] = [{"MIN": param.min, "MAX": param.max}]
+    elif param.type == "choice":
+        node["RANGE"] = [{"VALS": list(param.choices)}]
+    if param.unit:
+        node["UNIT"] = [param.unit]
+    return node
+
+
+def route_node(route: Route, values: Mapping[str, ParamValue]) -> dict[str, Any]:
+    if route.kind == "param" and route.param is not None:
+        return param_node(route.param, values[route.param.name])
+    if route.kind == "ramp" and route.param is not None:
+        return {
+            "FULL_PATH": route.address,
+            "TYPE": "ff",
+            "ACCESS": WRITE_ONLY,
+            "RANGE": [
+                {"MIN": route.param.min, "MAX": route.param.max},
+                {"MIN": 0, "MAX": MAX_RAMP_S},
+            ],
+            "DESCRIPTION": f"VALUE SECONDS: ramp {route.param.name} in a straight line.",
+        }
+    assert route.action is not None
+    node: dict[str, Any] = {
+        "FULL_PATH": route.address,
+        "ACCESS": WRITE_ONLY,
+        "DESCRIPTION": route.action.description,
+    }
+    if route.action.type_tags:
+        node["TYPE"] = route.action.type_tags
+    return node
+
+
+def build_tree(
+    catalogue: Catalogue, namespace: Namespace, values: Mapping[str, ParamValue], name: str
+) -> dict[str, Any]:
+    """The whole namespace as OSCQuery nodes (containers hold CONTENTS)."""
+    root: dict[str, Any] = {"FULL_PATH": "/", "ACCESS": NO_VALUE, "DESCRIPTION": name}
+    leaves = {route.address: route_node(route, values) for route in namespace.routes.values()}
+    for field, tag, description in STATUS_FIELDS:
+        address = namespace.status_address(field)
+        leaves[address] = {
+            "FULL_PATH": address,
+            "TYPE": tag,
+            "ACCESS": READ_ONLY,
+            "DESCRIPTION": description + " Sent once a second to each osc.feedback target.",
+        }
+    for address, leaf in sorted(leaves.items()):
+        node = root
+        parts = address.strip("/").split("/")
+        for depth, part in enumerate(parts):
+            contents = node.setdefault("CONTENTS", {})
+            path = "/" + "/".join(parts[: depth + 1])
+            node = contents.setdefault(part, {"FULL_PATH": path, "ACCESS": NO_VALUE})
+        node.update(leaf)
+    return root
+
+
+def find_node(tree: dict[str, Any], path: str) -> dict[str, Any] | None:
+    node = tree
+    for part in [p for p in path.strip("/").split("/") if p]:
+        child = node.get("CONTENTS", {}).get(part)
+        if child is None:
+            return None
+        node = child
+    return node
+
+
+class OscQueryServer:
+    """Serves the namespace at http://HOST:PORT/ (and /?HOST_INFO) on its own thread."""
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        tree: Callable[[], dict[str, Any]],
+        host_info: Callable[[], dict[str, Any]],
+    ) -> None:
+        self._tree = tree
+        self._host_info = host_info
+        handler = _handler_class(self)
+        self.httpd = ThreadingHTTPServer(address, handler)  # OSError when the port is taken
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever,
+            name="oscquery",
+            kwargs={"poll_interval": 0.2},
+            daemon=True,
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self.httpd.shutdown()
+            self._thread.join(timeout=2.0)
+        self.httpd.server_close()
+
+    def answer(self, raw_path: str) -> tuple[int, dict[str, Any] | None]:
+        """(HTTP status, JSON body) for a request path such as '/nova/glow?VALUE'."""
+        parts = urlsplit(raw_path)
+        query = unquote(parts.query)
+        if query == "HOST_INFO":
+            return 200, self._host_info()
+        node = find_node(self._tree(), unquote(parts.path))
+        if node is None:
+            return 404, None
+        if not query:
+            return 200, node
+        if query in node:
+            return 200, {query: node[query]}
+        return 204, None  # an attribute this node does not have
+
+
+def _handler_class(server: OscQueryServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            try:
+                status, body = server.answer(self.path)
+            except Exception:  # a bug here must not take the show down; answer 500
+                log.debug("OSCQuery request failed", exc_info=True)
+                status, body = 500, None
+            payload = json.dumps(body).encode() if body is not None else b""
+            self.send_response(status)
+            if body is not None:
+                self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("OSCQuery %s", format % args)
+
+    return Handler

@@ -1,0 +1,198 @@
+"""The OSC address space, derived from the catalogue: one address per parameter, plus actions.
+
+Parameters keep the catalogue's address (`/nova/glow/radius`); float parameters also get
+`<address>/ramp VALUE SECONDS`. Actions (scene go/next/previous, cue go/back/goto,
+blackout, freeze, ping) live under the same prefix. Nothing here is written by hand twice:
+the receiver, feedback, OSCQuery, the controller layout and `installation params` all read
+this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from installation.params import Catalogue, Param
+
+RouteKind = Literal["param", "ramp", "action"]
+
+# Longest explicit ramp; a longer one is almost certainly a typo (ms for s).
+MAX_RAMP_S = 3600.0
+
+
+@dataclass(frozen=True)
+class Action:
+    """An OSC address that does something rather than set one parameter."""
+
+    name: str  # also the address below the prefix, dots as slashes
+    args: str  # what it takes, in words
+    description: str
+    type_tags: str  # OSCQuery TYPE ("" for none)
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action(
+        "scene.go",
+        "an act number 1..N or a scene name",
+        "Go to a scene by act number (1 = the first act) or by name; 0 is a button release "
+        "and is ignored.",
+        "s",
+    ),
+    Action("scene.next", "nothing (or 1)", "Go to the next act; stays on the last.", ""),
+    Action("scene.previous", "nothing (or 1)", "Go to the previous act; stays on the first.", ""),
+    Action(
+        "cue.go",
+        "nothing (or 1)",
+        "Run the next cue of the cue list. A second go within the guard time (250 ms) is "
+        "ignored, so a double tap never skips a cue.",
+        "",
+    ),
+    Action("cue.back", "nothing (or 1)", "Run the previous cue again.", ""),
+    Action("cue.goto", "a cue number 1..N or a cue name", "Run this cue.", "s"),
+    Action(
+        "blackout",
+        "true/false or 1/0 (nothing = on)",
+        "Black out the projection at once (master.blackout).",
+        "T",
+    ),
+    Action(
+        "freeze",
+        "true/false or 1/0 (nothing = on)",
+        "Hold the picture still (show.freeze).",
+        "T",
+    ),
+    Action("ping", "anything", "Answered with <prefix>/pong to the sender's address and port.", ""),
+)
+
+# Read-only addresses the feedback sends once a second (name below <prefix>/status, type).
+STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("fps", "f", "Frames a second the show is rendering."),
+    ("faces", "i", "Faces in view."),
+    ("mean_smile", "f", "Mean smile score of the faces in view (0..1)."),
+    ("emotion", "s", "Dominant emotion in the room, weighted by glow ('none' when empty)."),
+    ("scene", "s", "The act on screen."),
+    ("camera", "s", "Face source and its state, e.g. 'sim running'."),
+    ("cue", "i", "Number of the last cue run (0 = none yet)."),
+    ("received", "i", "OSC datagrams received."),
+    ("applied", "i", "OSC messages applied."),
+    ("rejected", "i", "OSC datagrams or messages refused (all reasons)."),
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One address the receiver answers."""
+
+    address: str
+    kind: RouteKind
+    param: Param | None = None
+    action: Action | None = None
+
+
+@dataclass(frozen=True)
+class Namespace:
+    """Every OSC address of the piece, by address."""
+
+    prefix: str
+    routes: dict[str, Route]
+
+    def lookup(self, address: str) -> Route | None:
+        return self.routes.get(address)
+
+    def action_address(self, name: str) -> str:
+        return self.prefix + "/" + name.replace(".", "/")
+
+    @property
+    def pong_address(self) -> str:
+        return self.prefix + "/pong"
+
+    def status_address(self, field: str) -> str:
+        return f"{self.prefix}/status/{field}"
+
+
+def build_namespace(catalogue: Catalogue) -> Namespace:
+    """All routes: parameters, their ramps (floats only), then actions."""
+    routes: dict[str, Route] = {}
+    for param in catalogue:
+        routes[param.address] = Route(param.address, "param", param=param)
+        if param.type == "float":
+            ramp = param.address + "/ramp"
+            routes[ramp] = Route(ramp, "ramp", param=param)
+    for action in ACTIONS:
+        address = catalogue.prefix + "/" + action.name.replace(".", "/")
+        if address in routes:
+            raise ValueError(f"OSC action {address} collides with a parameter's address")
+        routes[address] = Route(address, "action", action=action)
+    return Namespace(prefix=catalogue.prefix, routes=routes)
+
+
+def namespace_json(catalogue: Catalogue) -> list[dict[str, Any]]:
+    """`installation params --json`: every parameter (as before), then ramps and actions.
+
+    Each entry has the same keys; `kind` says which it is ("param", "ramp", "action").
+    """
+    namespace = build_namespace(catalogue)
+    entries: list[dict[str, Any]] = []
+    for route in namespace.routes.values():
+        if route.param is not None and route.kind == "param":
+            entries.append({**route.param.to_json(), "kind": "param"})
+    for route in namespace.routes.values():
+        if route.kind == "ramp" and route.param is not None:
+            p = route.param
+            entries.append(
+                _entry(
+                    p.name + ".ramp",
+                    route.address,
+                    "ramp",
+                    f"VALUE SECONDS: move {p.name} in a straight line to VALUE "
+                    f"({p.allowed()}) over SECONDS (0..{MAX_RAMP_S:g}).",
+                    min=p.min,
+                    max=p.max,
+                )
+            )
+    for route in namespace.routes.values():
+        if route.action is not None:
+            entries.append(
+                _entry(
+                    route.action.name,
+                    route.address,
+                    "action",
+                    f"{route.action.description} Takes {route.action.args}.",
+                )
+            )
+    entries.append(
+        _entry(
+            "pong",
+            namespace.pong_address,
+            "reply",
+            "Sent back to whoever sent <prefix>/ping.",
+        )
+    )
+    for field, _, description in STATUS_FIELDS:
+        entries.append(
+            _entry(f"status.{field}", namespace.status_address(field), "status", description)
+        )
+    return entries
+
+
+def _entry(
+    name: str,
+    address: str,
+    kind: str,
+    description: str,
+    min: float | None = None,
+    max: float | None = None,
+) -> dict[str, Any]:
+    return {
+        "name": name,
+        "address": address,
+        "type": kind,
+        "default": None,
+        "min": min,
+        "max": max,
+        "choices": None,
+        "smoothing": None,
+        "unit": "",
+        "description": description,
+        "kind": kind,
+    }

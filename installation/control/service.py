@@ -1,0 +1,197 @@
+"""OSC control as one part of the show: a Service (receives on its own thread) and a
+FrameOutput (hands held events over and sends feedback, once a frame).
+
+`build_control` checks everything that can be checked before the show starts (addresses,
+the cue list) so a mistake is one ConfigError; sockets open in `start`, where a taken port
+is a warning, not the end of an unattended show.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from installation.config import OscSection, Settings, parse_host_port
+from installation.control.allow import AllowList
+from installation.control.cues import CueList, CuePlayer, load_cue_list, resolve_cue_path
+from installation.control.dispatch import Dispatcher
+from installation.control.feedback import FeedbackOutput, Transport
+from installation.control.gate import EventGate
+from installation.control.mdns import Advertiser
+from installation.control.oscquery import EXTENSIONS, OscQueryServer, build_tree
+from installation.control.receiver import UdpReceiver, open_udp_socket
+from installation.control.routes import Namespace, build_namespace
+from installation.control.state import ControlState
+from installation.control.stats import OscCounters
+from installation.errors import ConfigError
+from installation.events import EventQueue
+from installation.params import Catalogue, ParamValue
+from installation.show import FrameState
+
+log = logging.getLogger("installation.osc")
+
+Address = tuple[str, int]
+
+
+@dataclass
+class OscControl:
+    """Everything OSC for one show; `start`/`stop` as a Service, `send` as a FrameOutput."""
+
+    catalogue: Catalogue
+    osc: OscSection
+    initial: dict[str, ParamValue]
+    feedback_targets: tuple[Address, ...] = ()
+    cues: CueList | None = None
+    go_guard: float = 0.25
+    # Overrides osc.listen; tests and benchmarks use port 0 (any free port).
+    listen_address: Address | None = None
+    namespace: Namespace = field(init=False)
+    state: ControlState = field(init=False)
+    counters: OscCounters = field(init=False, default_factory=OscCounters)
+    receiver: UdpReceiver | None = field(init=False, default=None)
+    feedback: FeedbackOutput | None = field(init=False, default=None)
+    query: OscQueryServer | None = field(init=False, default=None)
+    player: CuePlayer = field(init=False)
+    _gate: EventGate | None = field(init=False, default=None)
+    _advertiser: Advertiser | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.namespace = build_namespace(self.catalogue)
+        self.state = ControlState(self.initial)
+        self.player = CuePlayer(self.cues, self.go_guard)
+
+    def start(self, events: EventQueue, now: Callable[[], float]) -> None:
+        self._gate = EventGate(events)
+        host, port = self.listen_address or parse_host_port(self.osc.listen)
+        try:
+            sock = open_udp_socket(host, port)
+        except OSError as exc:
+            log.warning(
+                "OSC: cannot listen on %s (%s); OSC control is off for this run",
+                self.osc.listen,
+                exc.strerror or exc,
+            )
+        else:
+            dispatcher = Dispatcher(
+                self.catalogue,
+                self.namespace,
+                self.state,
+                self._gate,
+                self.player,
+                self.counters,
+                now,
+                reply=self._reply,
+            )
+            self.receiver = UdpReceiver(
+                sock,
+                AllowList(self.osc.allow),
+                self.osc.max_datagram,
+                self.counters,
+                dispatcher.handle,
+            )
+            self.receiver.start()
+            bound = self.receiver.address
+            log.info(
+                "OSC: listening on %s:%d (prefix %s)", bound[0], bound[1], self.catalogue.prefix
+            )
+        self.feedback = FeedbackOutput(
+            self.feedback_targets,
+            self.catalogue,
+            self.namespace,
+            self.state,
+            self.counters,
+            _transport(self.receiver),
+            rate=self.osc.feedback_rate,
+            status_interval=self.osc.status_interval,
+        )
+        self.feedback.start()
+        self._start_query()
+        if self.osc.advertise and self.receiver is not None:
+            self._advertiser = Advertiser(
+                self.osc.name,
+                host,
+                self.receiver.address[1],
+                self.query.port if self.query else None,
+            )
+            self._advertiser.start()
+
+    def stop(self) -> None:
+        for part in (self._advertiser, self.query, self.feedback, self.receiver):
+            if part is not None:
+                part.stop()
+
+    def send(self, frame: FrameState) -> None:
+        """Once a frame, on the frame loop's thread: never blocks."""
+        if self._gate is not None:
+            self._gate.frame_done()
+        if self.feedback is not None:
+            self.feedback.send(frame)
+
+    def _reply(self, data: bytes, address: Address) -> None:
+        if self.receiver is not None:
+            self.receiver.sendto(data, address)
+
+    def _start_query(self) -> None:
+        if not self.osc.query:
+            return
+        try:
+            self.query = OscQueryServer(
+                parse_host_port(self.osc.query), self._tree, self._host_info
+            )
+        except OSError as exc:
+            log.warning(
+                "OSCQuery: cannot serve on %s (%s); not served", self.osc.query, exc.strerror or exc
+            )
+            return
+        self.query.start()
+        log.info("OSCQuery: http://%s/", self.osc.query)
+
+    def _tree(self) -> dict[str, Any]:
+        return build_tree(self.catalogue, self.namespace, self.state.targets(), self.osc.name)
+
+    def _host_info(self) -> dict[str, Any]:
+        host, port = parse_host_port(self.osc.listen)
+        if self.receiver is not None:
+            port = self.receiver.address[1]
+        return {
+            "NAME": self.osc.name,
+            "OSC_IP": host,
+            "OSC_PORT": port,
+            "OSC_TRANSPORT": "UDP",
+            "EXTENSIONS": EXTENSIONS,
+        }
+
+
+def build_control(catalogue: Catalogue, settings: Settings) -> OscControl:
+    """OSC control from the validated config; ConfigError for an unusable target or cue list."""
+    config = settings.config
+    cues = None
+    if config.cues.file:
+        cues = load_cue_list(resolve_cue_path(config.cues.file), catalogue)
+    targets = tuple(_resolve(text, "osc.feedback") for text in config.osc.feedback)
+    return OscControl(
+        catalogue,
+        config.osc,
+        dict(settings.params),
+        feedback_targets=targets,
+        cues=cues,
+        go_guard=config.cues.go_guard,
+    )
+
+
+def _resolve(text: str, key: str) -> Address:
+    """'localhost:9001' -> ('127.0.0.1', 9001): senders are compared by address."""
+    host, port = parse_host_port(text)
+    try:
+        info = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+    except OSError as exc:
+        raise ConfigError(f"{key}: cannot resolve {text!r}: {exc.strerror or exc}") from None
+    address = info[4]
+    return str(address[0]), int(address[1])
+
+
+def _transport(receiver: UdpReceiver | None) -> Transport:
+    return Transport(receiver.sock if receiver is not None else None)

@@ -1,0 +1,91 @@
+"""OSC arguments to catalogue values: what controllers really send, checked strictly.
+
+Controllers differ: TouchOSC sends every fader and button as a float, Max sends ints,
+QLab strings. A value is accepted when it means one thing for the parameter (1.0 for a
+bool is true, 3 for a float is 3.0) and refused otherwise, NaN and infinity included.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+from installation.params import Param, ParamValue, ParamValueError
+
+Reason = Literal["bad_args", "bad_value"]
+
+
+class Refused(ValueError):
+    """A message that did nothing; `reason` is the counter it goes under."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class ArgError(Refused):
+    """Arguments an address does not take."""
+
+    def __init__(self, reason: Reason, message: str) -> None:
+        super().__init__(reason, message)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def is_release(args: list[Any]) -> bool:
+    """A button's release: a single 0 / 0.0 / false. Triggers ignore it."""
+    return len(args) == 1 and (args[0] is False or (is_number(args[0]) and args[0] == 0))
+
+
+def one_arg(address: str, args: list[Any], what: str) -> Any:
+    if len(args) != 1:
+        raise ArgError("bad_args", f"{address} takes one value ({what}), got {len(args)}")
+    return args[0]
+
+
+def param_value(param: Param, address: str, value: Any) -> ParamValue:
+    """One OSC argument as `param`'s value, or ArgError saying what is allowed."""
+    if isinstance(value, list | tuple | bytes | bytearray) or value is None:
+        raise ArgError("bad_args", f"{address} expects {param.allowed()}, got {_describe(value)}")
+    candidate: Any = value
+    if param.type == "bool" and is_number(value) and value in (0, 1):
+        candidate = bool(value)
+    elif param.type == "choice" and is_number(value):
+        candidate = _choice_by_number(param, address, value)
+    elif param.type in ("float", "int") and isinstance(value, str):
+        raise ArgError("bad_args", f"{address} expects {param.allowed()}, got {value!r}")
+    try:
+        return param.validate(candidate)
+    except ParamValueError as exc:
+        reason: Reason = "bad_value" if is_number(value) else "bad_args"
+        raise ArgError(reason, f"{address} {exc}") from None
+
+
+def ramp_seconds(address: str, value: Any, limit: float) -> float:
+    if not is_number(value) or not math.isfinite(value) or not 0 <= value <= limit:
+        raise ArgError(
+            "bad_value", f"{address} ramp time must be seconds from 0 to {limit:g}, got {value!r}"
+        )
+    return float(value)
+
+
+def _choice_by_number(param: Param, address: str, value: float) -> str:
+    # Performers count acts from 1, as the story does.
+    if math.isfinite(value) and float(value).is_integer() and 1 <= value <= len(param.choices):
+        return param.choices[int(value) - 1]
+    raise ArgError(
+        "bad_value",
+        f"{address} expects {param.allowed()} or a number 1..{len(param.choices)}, got {value!r}",
+    )
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, bytes | bytearray):
+        return "a blob"
+    if value is None:
+        return "nil"
+    return repr(value)

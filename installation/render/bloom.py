@@ -1,0 +1,90 @@
+"""Bloom: a soft halo around bright light, from a chain of ever smaller blurred copies."""
+
+from __future__ import annotations
+
+import moderngl
+
+from installation.render.geometry import VertexArrays, set_uniform
+from installation.render.programs import ProgramLibrary
+
+DOWN = ("passes/fullscreen.vert", "post/bloom_down.frag")
+UP = ("passes/fullscreen.vert", "post/bloom_up.frag")
+LEVELS = 3
+# Face light above this starts to bloom; the cores of smiles pass it, resting faces barely.
+THRESHOLD = 0.35
+
+
+class Bloom:
+    """Owns the chain of half-size float textures; `apply` returns the bloom texture."""
+
+    def __init__(
+        self, ctx: moderngl.Context, programs: ProgramLibrary, triangle: moderngl.Buffer
+    ) -> None:
+        self.ctx = ctx
+        self.programs = programs
+        self.triangle = triangle
+        self._vaos = VertexArrays()
+        self._levels: list[tuple[moderngl.Texture, moderngl.Framebuffer]] = []
+        self._size = (0, 0)
+
+    def apply(self, source: moderngl.Texture) -> moderngl.Texture:
+        """Blur the bright parts of `source`; the result is half its size."""
+        self._ensure(source.size)
+        down, up = self.programs.get(*DOWN), self.programs.get(*UP)
+        if self.programs.is_fallback(down) or self.programs.is_fallback(up):
+            # No bloom while its shaders are broken (the error is on screen).
+            self._levels[0][1].clear(0.0, 0.0, 0.0, 0.0)
+            return self._levels[0][0]
+        previous = source
+        for index, (texture, framebuffer) in enumerate(self._levels):
+            framebuffer.use()
+            previous.use(location=0)
+            set_uniform(down, "u_source", 0)
+            set_uniform(down, "u_texel", (1.0 / previous.width, 1.0 / previous.height))
+            set_uniform(down, "u_threshold", THRESHOLD if index == 0 else 0.0)
+            self._draw(down)
+            previous = texture
+        # Light adds up on the way back: each level carries the blur of all smaller ones.
+        self.ctx.enable(moderngl.BLEND)
+        self.ctx.blend_func = moderngl.ONE, moderngl.ONE
+        try:
+            for (small, _), (_, larger) in zip(
+                reversed(self._levels[1:]), reversed(self._levels[:-1]), strict=True
+            ):
+                larger.use()
+                small.use(location=0)
+                set_uniform(up, "u_source", 0)
+                set_uniform(up, "u_texel", (1.0 / small.width, 1.0 / small.height))
+                self._draw(up)
+        finally:
+            self.ctx.disable(moderngl.BLEND)
+        return self._levels[0][0]
+
+    def release(self) -> None:
+        self._vaos.release()
+        for texture, framebuffer in self._levels:
+            framebuffer.release()
+            texture.release()
+        self._levels.clear()
+        self._size = (0, 0)
+
+    def _draw(self, program: moderngl.Program) -> None:
+        vao = self._vaos.get(
+            program,
+            self.programs.generation,
+            lambda p: self.ctx.vertex_array(p, [(self.triangle, "2f", "a_position")]),
+        )
+        vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def _ensure(self, size: tuple[int, int]) -> None:
+        if size == self._size:
+            return
+        self.release()
+        width, height = size
+        for _ in range(LEVELS):
+            width, height = max(1, width // 2), max(1, height // 2)
+            texture = self.ctx.texture((width, height), 4, dtype="f4")
+            texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+            texture.repeat_x = texture.repeat_y = False
+            self._levels.append((texture, self.ctx.framebuffer(color_attachments=[texture])))
+        self._size = size

@@ -1,0 +1,160 @@
+"""The vision path for one frame: find and follow faces, read smiles, steady the scores.
+
+    frame -> grey -> [sweep: one job of the full scan] -> [follower: every known face,
+    locally] -> [reader: smile and emotions of up to `faces_per_frame` faces] ->
+    [SmileState per face: smoothing and hysteresis] -> FaceObservation per face
+
+Single-threaded and synchronous: the camera worker, the bench and the tests drive it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, cast
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from installation.events import FaceObservation
+from installation.vision.detect import FACE_CASCADE, cascade_dir, load_cascade
+from installation.vision.follow import FaceFollower
+from installation.vision.reading import SmileReader, crop_face, make_reader
+from installation.vision.smile import SmileSettings, SmileState
+from installation.vision.sweep import DetectionSweep
+
+Image = npt.NDArray[np.uint8]
+FaceCascade = Literal["frontalface_default", "frontalface_alt", "frontalface_alt2"]
+
+
+@dataclass(frozen=True)
+class VisionSettings:
+    """Everything the vision path can be tuned by (the `[vision]` config section)."""
+
+    face_cascade: FaceCascade = "frontalface_default"
+    detect_width: int = 320
+    smile_model: Literal["cnn", "haar"] = "cnn"
+    model_path: Path | None = None
+    smile: SmileSettings = field(default_factory=SmileSettings)
+    track_timeout: float = 0.4
+    max_faces: int = 20
+    faces_per_frame: int = 4
+    scan_tile_pixels: int = 16000
+
+
+def to_gray(image: npt.NDArray[np.generic]) -> Image:
+    """Grey uint8 from a grey, BGR or BGRA frame of any integer or float depth.
+
+    A camera or file can hand over odd frames (16-bit, 4 channels, floats); they are
+    converted here rather than failing further down.
+    """
+    if image.dtype != np.uint8:
+        if np.issubdtype(image.dtype, np.floating):
+            scale = 255.0 if float(np.nanmax(image, initial=0.0)) <= 1.0 else 1.0
+            image = np.nan_to_num(image.astype(np.float32) * scale)
+        elif image.dtype.itemsize > 1:
+            image = image.astype(np.float32) / (2 ** (8 * image.dtype.itemsize - 8))
+        image = np.clip(image, 0, 255).astype(np.uint8)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[:, :, 0]
+    if image.ndim == 2:
+        return cast(Image, image)
+    if image.ndim == 3 and image.shape[2] in (3, 4):
+        code = cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
+        return cast(Image, cv2.cvtColor(image, code))
+    raise ValueError(f"not an image: shape {image.shape}, expected HxW, HxWx3 or HxWx4")
+
+
+def is_blank(gray: Image) -> bool:
+    """True for a frame of (nearly) one colour: black, a covered lens, a dead sensor."""
+    sample = gray[::8, ::8]
+    return sample.size == 0 or float(sample.std()) < 2.0
+
+
+class VisionPipeline:
+    """Frames in, anonymous face observations out; keeps per-face state between frames."""
+
+    def __init__(self, settings: VisionSettings | None = None, reader: SmileReader | None = None):
+        self.settings = settings = settings or VisionSettings()
+        if settings.detect_width < 64:
+            raise ValueError(f"detect_width must be at least 64 pixels, got {settings.detect_width}")
+        cascade = load_cascade(cascade_dir() / _cascade_file(settings.face_cascade))
+        self._sweep = DetectionSweep(cascade, tile_pixels=settings.scan_tile_pixels)
+        self._follower = FaceFollower(
+            cascade, timeout=settings.track_timeout, max_faces=settings.max_faces
+        )
+        # Loads the model now, so a missing file fails at start-up, not mid-show.
+        self.reader = reader or make_reader(settings.smile_model, settings.model_path)
+        self._states: dict[int, SmileState] = {}
+        self._read_at: dict[int, int] = {}  # face id -> frame number of its last reading
+        self._frame = 0
+
+    @property
+    def sweep(self) -> DetectionSweep:
+        return self._sweep
+
+    def reset(self) -> None:
+        """Forget every face (the camera was lost: whoever comes back is new)."""
+        self._follower.reset()
+        self._states.clear()
+        self._read_at.clear()
+
+    def process(self, image: npt.NDArray[np.generic], time: float) -> tuple[FaceObservation, ...]:
+        """Observe one frame captured at show time `time`."""
+        gray = to_gray(image)
+        return self.process_gray(gray, time)
+
+    def process_gray(self, gray: Image, time: float) -> tuple[FaceObservation, ...]:
+        self._frame += 1
+        height, width = gray.shape[:2]
+        if height < 24 or width < 24:
+            return ()
+        scale = min(1.0, self.settings.detect_width / width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        small = gray if scale == 1.0 else cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        # Equalising evens out gallery light (dim rooms, projector spill) for the cascade.
+        found = self._sweep.step(cast(Image, cv2.equalizeHist(small)))
+        faces = self._follower.update(gray, time, found)
+
+        alive = {face.id for face in faces}
+        for gone in set(self._states) - alive:
+            del self._states[gone]
+            self._read_at.pop(gone, None)
+        # Faces never read come first, then those read longest ago: with many faces each
+        # is still read every few frames, and the frame's cost stays bounded.
+        due = sorted(faces, key=lambda f: (f.id in self._read_at, self._read_at.get(f.id, 0)))
+        due = due[: max(1, self.settings.faces_per_frame)]
+        if due:
+            readings = self.reader.read([crop_face(gray, face.box) for face in due])
+            for face, (smile, emotions) in zip(due, readings, strict=True):
+                state = self._states.get(face.id)
+                if state is None:
+                    state = self._states[face.id] = SmileState(self.settings.smile)
+                state.update(time, smile, emotions)
+                self._read_at[face.id] = self._frame
+
+        observations = []
+        for face in faces:
+            state = self._states.get(face.id)
+            if state is None:
+                continue  # found this frame but not read yet: reported once it is
+            box = face.box
+            observations.append(
+                FaceObservation(
+                    track_id=face.id,
+                    x=float(box.x),
+                    y=float(box.y),
+                    w=float(box.w),
+                    h=float(box.h),
+                    smile=state.score,
+                    emotions=state.probabilities,
+                )
+            )
+        return tuple(observations)
+
+
+def _cascade_file(name: str) -> str:
+    if name == "frontalface_default":
+        return FACE_CASCADE
+    return f"haarcascade_{name}.xml"
