@@ -9,8 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from installation.params import ParamValue
+
+# A number, or an array of numbers (one per face): the rules work on whole crowds at once.
+ArrayOrFloat = Any
 
 # The act's own rule when `access.rule` is "scene".
 SCENE_RULES: dict[str, str] = {
@@ -59,13 +65,16 @@ def hubs_for(params: Mapping[str, ParamValue], joy: float) -> tuple[Hub, ...]:
     return tuple(Hub(x, y, reach) for x, y in hub_layout(int(params["biohubs.count"])))
 
 
-def person_draw(track_id: int) -> float:
+def person_draw(track_id: ArrayOrFloat) -> ArrayOrFloat:
     """A number in [0, 1) fixed for a person: who can afford the glow under the ratio rule."""
-    # Knuth's multiplicative hash: neighbouring ids land far apart.
-    return ((track_id * 2654435761) % 2**32) / 2**32
+    # Knuth's multiplicative hash (mod 2**32, so 64-bit wrap-around is harmless): neighbouring
+    # ids land far apart.
+    ids = np.asarray(track_id).astype(np.uint64)
+    drawn = ((ids * np.uint64(2654435761)) % np.uint64(2**32)) / float(2**32)
+    return drawn if drawn.ndim else float(drawn)
 
 
-def boundary_access(x: float, boundary: float, side: str) -> float:
+def boundary_access(x: ArrayOrFloat, boundary: float, side: str) -> ArrayOrFloat:
     """1 on the privileged side of the boundary, 0 on the other, soft in between."""
     towards_left = _smoothstep(boundary + BOUNDARY_EDGE, boundary - BOUNDARY_EDGE, x)
     return towards_left if side == "left" else 1.0 - towards_left
@@ -77,36 +86,38 @@ def pushed_boundary(boundary: float, side: str, pressure: float, push: float) ->
     return boundary - shift if side == "left" else boundary + shift
 
 
-def hub_access(x: float, y: float, hubs: tuple[Hub, ...]) -> float:
+def hub_access(x: ArrayOrFloat, y: ArrayOrFloat, hubs: tuple[Hub, ...]) -> ArrayOrFloat:
     """1 well inside any hub's reach, fading to 0 at its edge."""
-    best = 0.0
+    best: ArrayOrFloat = np.zeros_like(np.asarray(x, dtype=np.float64))
     for hub in hubs:
-        distance = math.hypot(x - hub.x, (y - hub.y) * FRAME_HEIGHT_IN_WIDTHS)
-        best = max(best, _smoothstep(hub.reach, hub.reach * 0.75, distance))
-    return best
+        distance = np.hypot(np.asarray(x) - hub.x, (np.asarray(y) - hub.y) * FRAME_HEIGHT_IN_WIDTHS)
+        best = np.maximum(best, _smoothstep(hub.reach, hub.reach * 0.75, distance))
+    return best if np.ndim(best) else float(best)
 
 
 def access_of(
     rule: str,
-    x: float,
-    y: float,
-    track_id: int,
+    x: ArrayOrFloat,
+    y: ArrayOrFloat,
+    track_id: ArrayOrFloat,
     params: Mapping[str, ParamValue],
     boundary: float,
     hubs: tuple[Hub, ...],
-) -> float:
-    """How much of the glow one person is allowed under `rule` (0..1)."""
+) -> ArrayOrFloat:
+    """How much of the glow each person is allowed under `rule` (0..1); arrays or numbers."""
     if rule == "boundary":
         return boundary_access(x, boundary, str(params["access.side"]))
     if rule == "ratio":
-        return 1.0 if person_draw(track_id) < float(params["access.ratio"]) else 0.0
+        drawn = np.asarray(person_draw(track_id))
+        return np.where(drawn < float(params["access.ratio"]), 1.0, 0.0)
     if rule == "hubs":
         return hub_access(x, y, hubs)
-    return 1.0
+    return np.ones_like(np.asarray(x, dtype=np.float64))
 
 
-def _smoothstep(edge0: float, edge1: float, x: float) -> float:
+def _smoothstep(edge0: float, edge1: float, x: ArrayOrFloat) -> ArrayOrFloat:
     if edge0 == edge1:
-        return 0.0 if x < edge0 else 1.0
-    t = min(1.0, max(0.0, (x - edge0) / (edge1 - edge0)))
-    return t * t * (3.0 - 2.0 * t)
+        return np.where(np.asarray(x) < edge0, 0.0, 1.0)
+    t = np.clip((np.asarray(x, dtype=np.float64) - edge0) / (edge1 - edge0), 0.0, 1.0)
+    result = t * t * (3.0 - 2.0 * t)
+    return result if result.ndim else float(result)

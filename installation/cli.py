@@ -15,6 +15,7 @@ from installation.bench import BENCHMARKS
 from installation.config import load_settings, parse_size
 from installation.errors import UserError
 from installation.params import load_catalogue
+from installation.vision import commands as vision_commands
 from installation.vision.spec import SOURCE_FORMS, SourceSpec
 
 log = logging.getLogger("installation")
@@ -124,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--config", metavar="FILE", help="check against this config")
     doctor.set_defaults(handler=_doctor)
+    vision_commands.register(commands)  # smiles evaluate, models fetch
 
     bench = commands.add_parser(
         "bench",

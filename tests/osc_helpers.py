@@ -31,7 +31,9 @@ def udp_client() -> socket.socket:
     return sock
 
 
-def receive_messages(sock: socket.socket, until: Callable[[list[OscMessage]], bool]) -> list[OscMessage]:
+def receive_messages(
+    sock: socket.socket, until: Callable[[list[OscMessage]], bool]
+) -> list[OscMessage]:
     """Read messages from `sock` until `until(all so far)` or the wait runs out."""
     got: list[OscMessage] = []
     deadline = time.monotonic() + WAIT_S

@@ -1,7 +1,7 @@
 """The camera path: frame grabber, detector, smile scorer, tracker and `CameraSource`.
 
-Videos are made here from synthetic shapes (no people). Real faces come only from the
-GENKI-4K folder at test time, stay in memory, and are skipped where the folder is absent.
+Videos are made here from synthetic shapes; real faces come from scikit-image's astronaut
+photo (in memory) and, where present, the GENKI-4K folder (skipped where it is absent).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pytest
 
 from installation.emotions import EMOTIONS, HAPPY, NEUTRAL
-from installation.events import Event, EventQueue, FacesObserved, SourceStatus
+from installation.events import Event, EventQueue, FaceObservation, FacesObserved, SourceStatus
 from installation.vision.camera import CameraSource, source_name
 from installation.vision.capture import (
     Capture,
@@ -31,6 +31,8 @@ from installation.vision.capture import (
     probe_camera,
 )
 from installation.vision.detect import FaceDetector, SmileScorer, emotions_from_smile
+from installation.vision.pipeline import VisionPipeline, VisionSettings
+from installation.vision.samples import crowd_frame
 from installation.vision.source import FaceSource
 from installation.vision.tracking import Box, FaceTracker, iou
 
@@ -288,20 +290,43 @@ def test_source_reports_a_lost_camera_and_its_return() -> None:
 def test_worker_logs_a_failing_frame_and_carries_on(
     videos: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    class Flaky(FaceDetector):
+    class Flaky(VisionPipeline):
         calls = 0
 
-        def detect(self, image: Image) -> list[Box]:
+        def process_gray(self, gray: Image, time: float) -> tuple[FaceObservation, ...]:
             Flaky.calls += 1
             if Flaky.calls <= 3:
                 raise RuntimeError("bad frame")
-            return super().detect(image)
+            return super().process_gray(gray, time)
 
-    source = CameraSource(videos["short"], loop=True, pace=False, detector=Flaky())
+    flaky = Flaky(VisionSettings(smile_model="haar"))
+    source = CameraSource(videos["short"], loop=True, pace=False, pipeline=flaky)
     with caplog.at_level(logging.ERROR, logger="installation.vision.camera"):
         got = run_source(source, lambda got: len(observed(got)) >= 3)
     assert len(observed(got)) >= 3
     assert len([r for r in caplog.records if "failed" in r.getMessage()]) == 1  # rate-limited
+
+
+def test_a_blank_camera_is_reported_and_its_return_noticed() -> None:
+    camera = FakeCamera()
+
+    # Frames 1-40 black (a covered lens: still changing by a pixel, so not "frozen").
+    def image(i: int) -> Image:
+        frame = np.zeros((48, 64, 3), np.uint8) if i <= 40 else crowd_frame(1, i)
+        frame[0, 0, 0] = i % 256
+        return frame
+
+    camera.images = image
+    source = CameraSource(0, lost_after=0.15, opener=Opener(camera))
+    got = run_source(
+        source,
+        lambda got: (
+            [s.state for s in statuses(got)][-1:] == ["running"] and len(statuses(got)) >= 4
+        ),
+    )
+    states_seen = [(s.state, s.detail) for s in statuses(got)]
+    assert [state for state, _ in states_seen][:4] == ["starting", "running", "lost", "running"]
+    assert "blank" in states_seen[2][1]
 
 
 def test_source_names_and_setup_errors(tmp_path: Path) -> None:
@@ -317,13 +342,14 @@ def test_source_names_and_setup_errors(tmp_path: Path) -> None:
 
 
 def test_source_finds_a_real_face_and_keeps_its_id() -> None:
-    frames = [face_frame(genki_faces("1", 1)[0], left=180 + 3 * i) for i in range(40)]
+    frames = [crowd_frame(1, i) for i in range(40)]  # the astronaut, drifting, in memory
     camera = FakeCamera()
-    camera.images = lambda i: frames[i % len(frames)]  # a face drifting right, in memory
-    got = run_source(CameraSource(0, opener=Opener(camera)), lambda got: len(observed(got)) >= 6)
+    camera.images = lambda i: frames[i % len(frames)]
+    got = run_source(CameraSource(0, opener=Opener(camera)), lambda got: len(observed(got)) >= 20)
     seen = [face for e in observed(got) for face in e.faces]
     assert len(seen) >= 4 and {f.track_id for f in seen} == {seen[0].track_id}
     assert all(0.0 <= f.smile <= 1.0 and sum(f.emotions) == pytest.approx(1.0) for f in seen)
+    assert seen[-1].smile > 0.5
 
 
 def test_tracker_keeps_ids_of_moving_faces() -> None:

@@ -203,6 +203,25 @@ def test_a_burst_of_saves_gives_one_reload(gl_ctx: moderngl.Context, root: Path)
         assert reloads == 1
 
 
+def test_programs_built_from_two_versions_of_a_file_end_on_the_newest(
+    gl_ctx: moderngl.Context, root: Path, target: moderngl.Framebuffer
+) -> None:
+    """One program compiled before an edit, one after it (a new scene asked for meanwhile)."""
+    now = [0.0]
+    with ProgramLibrary(gl_ctx, root) as library:
+        library.get(*QUAD)
+        watcher = FileWatcher(library.watched_files, settle=0.5, clock=lambda: now[0])
+        watcher.check()
+        tint(root, "vec3(0.0, 0.0, 1.0)")
+        variant = library.get(*QUAD, defines={"VARIANT": 1})  # another key, the new text
+        assert draw(gl_ctx, variant, target) == BLUE
+        for _ in range(10):
+            now[0] += 0.1
+            watcher.check()
+            library.reload(watcher.take_changes() or [])
+        assert draw(gl_ctx, library.get(*QUAD), target) == BLUE
+
+
 def test_the_watcher_recompiles_a_broken_and_then_fixed_file_by_itself(
     gl_ctx: moderngl.Context, root: Path, target: moderngl.Framebuffer
 ) -> None:

@@ -132,3 +132,42 @@ def test_renderer_follows_the_target_size(
             target.release()
     finally:
         renderer.release()
+
+
+def test_a_broken_edit_keeps_the_show_and_puts_the_error_on_screen(
+    gl_ctx: moderngl.Context, catalogue: Catalogue, palette: Palette, tmp_path: Path
+) -> None:
+    root = tmp_path / "shaders"
+    shutil.copytree(shaders_dir(), root)
+    scene = root / "scenes" / "sanctuary.frag"
+    good = scene.read_text()
+    person = FaceObservation(1, 0.4, 0.35, 0.1, 0.18, 0.95, emotions("happy"))
+    frame = frame_with(catalogue, palette, person)
+    target = OffscreenTarget(gl_ctx, (640, 360))
+    renderer = Renderer(gl_ctx, root, catalogue)
+    try:
+        renderer.render(frame, target.framebuffer)
+        before = target.read_rgb()
+        scene.write_text(good.replace("void main() {", "void main() {\n    oops;", 1))
+        assert renderer.programs.reload()  # what the watcher triggers at a frame boundary
+        renderer.render(frame, target.framebuffer)
+        broken = target.read_rgb()
+        assert renderer.errors and "shaders/scenes/sanctuary.frag" in renderer.errors[0]
+        # The last good program still draws the show (only the living pattern moved on a
+        # step); the error text is written on top, in the top-left corner.
+        bottom = slice(int(0.6 * broken.shape[0]), None)
+        assert _difference(broken[bottom], before[bottom]) < 1.0
+        corner = (slice(0, 40), slice(0, 200))
+        assert _difference(broken[corner], before[corner]) > 20
+        scene.write_text(good)
+        renderer.programs.reload()
+        renderer.render(frame, target.framebuffer)
+        assert renderer.errors == ()
+        assert _difference(target.read_rgb(), before) < 1.0  # recovered by itself
+    finally:
+        renderer.release()
+        target.release()
+
+
+def _difference(a: npt.NDArray[np.uint8], b: npt.NDArray[np.uint8]) -> float:
+    return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())

@@ -134,3 +134,10 @@ def test_no_fade_means_faces_appear_and_vanish_at_once(
     show = Show(catalogue, palette, {"face.fade": 0.0})
     assert show.step(0.0, [seen(0.0, face())]).faces[0].presence == 1.0
     assert show.step(0.1, [seen(0.1)]).faces == ()
+
+
+def test_an_id_reported_twice_in_one_frame_is_one_face(show: Show) -> None:
+    frame = show.step(0.0, [seen(0.0, face(7), face(7, x=0.5), face(8, x=0.8))])
+    assert [f.track_id for f in frame.faces] == [7, 8]
+    frame = show.step(0.1, [seen(0.1, face(8, x=0.8), face(7), face(7))])
+    assert [f.track_id for f in frame.faces] == [7, 8]

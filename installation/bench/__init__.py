@@ -4,4 +4,8 @@ A benchmark module defines `register(commands)`, adding its own sub-command to t
 group; `BENCHMARKS` lists the modules the command line loads.
 """
 
-BENCHMARKS: tuple[str, ...] = ("installation.bench.osc",)
+BENCHMARKS: tuple[str, ...] = (
+    "installation.bench.osc",
+    "installation.bench.render",
+    "installation.bench.vision",
+)

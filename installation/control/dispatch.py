@@ -95,6 +95,8 @@ class Dispatcher:
             value = param_value(route.param, route.address, args[0])
             seconds = ramp_seconds(route.address, args[1], MAX_RAMP_S)
             return self._set(route.param.name, value, sender, ramp=seconds)
+        if route.kind == "info":
+            return False  # someone's feedback or pong: nothing to do
         assert route.action is not None
         return self._action(route.action.name, route.address, args, sender)
 

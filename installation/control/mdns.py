@@ -83,6 +83,8 @@ class Advertiser:
                     self._infos.append(info)
             log.info("mDNS: advertised %s (_osc._udp, _oscjson._tcp)", self.name)
         except Exception as exc:  # no multicast here: the show does not need it
+            if self._stopped:
+                return  # the show ended while registering; nothing to report
             log.warning(
                 "mDNS: not advertised (%s: %s); clients can still connect by address",
                 type(exc).__name__,

@@ -85,7 +85,11 @@ def build_tree(
 ) -> dict[str, Any]:
     """The whole namespace as OSCQuery nodes (containers hold CONTENTS)."""
     root: dict[str, Any] = {"FULL_PATH": "/", "ACCESS": NO_VALUE, "DESCRIPTION": name}
-    leaves = {route.address: route_node(route, values) for route in namespace.routes.values()}
+    leaves = {
+        route.address: route_node(route, values)
+        for route in namespace.routes.values()
+        if route.kind != "info"
+    }
     for field, tag, description in STATUS_FIELDS:
         address = namespace.status_address(field)
         leaves[address] = {

@@ -25,8 +25,6 @@ Handler = Callable[[Message, Address], None]
 _BUFFER = 65_536
 # Room for a burst while the thread waits for the interpreter (the kernel may cap it).
 RECEIVE_BUFFER = 4 * 1024 * 1024
-# How often the loop looks up from the socket to see whether it should stop.
-_POLL_S = 0.1
 
 
 def open_udp_socket(host: str, port: int) -> socket.socket:
@@ -39,7 +37,9 @@ def open_udp_socket(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
-    sock.settimeout(_POLL_S)
+    # Blocking with no timeout: one system call per datagram (a timeout adds a poll() to
+    # each); `UdpReceiver.stop` wakes the loop with a datagram of its own.
+    sock.settimeout(None)
     return sock
 
 
@@ -75,8 +75,20 @@ class UdpReceiver:
     def stop(self) -> None:
         self._stop.set()
         if self._thread.is_alive():
+            self._wake()
             self._thread.join(timeout=2.0)
         self.sock.close()
+
+    def _wake(self) -> None:
+        """Send the blocked loop an empty datagram so it sees the stop flag."""
+        host, port = self.address
+        if host in ("0.0.0.0", "::"):
+            host = "127.0.0.1" if host == "0.0.0.0" else "::1"
+        try:
+            with socket.socket(self.sock.family, socket.SOCK_DGRAM) as waker:
+                waker.sendto(b"", (host, port))
+        except OSError as exc:  # cannot happen on a working loopback; the join times out
+            log.debug("OSC: could not wake the receiver: %s", exc)
 
     def sendto(self, data: bytes, address: Address) -> None:
         """Send from the listening port (replies and feedback); errors are logged, not raised."""
@@ -91,18 +103,22 @@ class UdpReceiver:
         while not self._stop.is_set():
             try:
                 size, sender = self.sock.recvfrom_into(buffer)
-            except TimeoutError:
-                continue
             except OSError as exc:
                 if self._stop.is_set():
                     return
                 # e.g. an ICMP "port unreachable" for an earlier reply; the socket still works.
                 self.problems.warning("socket", f"OSC receive: {exc}")
                 continue
-            self.receive(bytes(view[:size]), (str(sender[0]), int(sender[1])))
+            if self._stop.is_set():
+                return
+            self.receive(view[:size], (str(sender[0]), int(sender[1])))
 
-    def receive(self, data: bytes, sender: Address) -> None:
-        """Everything done with one datagram; public so tests can drive it without a socket."""
+    def receive(self, data: bytes | memoryview, sender: Address) -> None:
+        """Everything done with one datagram; public so tests can drive it without a socket.
+
+        `data` may be a view of the receive buffer: it is copied only once it has passed
+        the sender and size checks, so a flood of 64 KiB datagrams costs no copies.
+        """
         self.counters.count_received()
         if not self.allow.allows(sender[0]):
             self._refuse("not_allowed", f"OSC from {sender[0]} refused: not in osc.allow")
@@ -115,7 +131,7 @@ class UdpReceiver:
             )
             return
         try:
-            messages = parse_datagram(data)
+            messages = parse_datagram(bytes(data))
         except Malformed as exc:
             self._refuse(exc.reason, f"OSC from {sender[0]}: malformed datagram: {exc}")
             return

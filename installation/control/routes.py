@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from installation.params import Catalogue, Param
 
-RouteKind = Literal["param", "ramp", "action"]
+RouteKind = Literal["param", "ramp", "action", "info"]
 
 # Longest explicit ramp; a longer one is almost certainly a typo (ms for s).
 MAX_RAMP_S = 3600.0
@@ -123,6 +123,12 @@ def build_namespace(catalogue: Catalogue) -> Namespace:
         if address in routes:
             raise ValueError(f"OSC action {address} collides with a parameter's address")
         routes[address] = Route(address, "action", action=action)
+    # What we send out (another installation's feedback may send it to us): accepted and
+    # ignored, so two installations mirroring each other do not log each other's status.
+    for address in [catalogue.prefix + "/pong"] + [
+        f"{catalogue.prefix}/status/{field}" for field, _, _ in STATUS_FIELDS
+    ]:
+        routes.setdefault(address, Route(address, "info"))
     return Namespace(prefix=catalogue.prefix, routes=routes)
 
 

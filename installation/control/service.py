@@ -125,10 +125,14 @@ class OscControl:
 
     def send(self, frame: FrameState) -> None:
         """Once a frame, on the frame loop's thread: never blocks."""
-        if self._gate is not None:
-            self._gate.frame_done()
+        self.frame_done()
         if self.feedback is not None:
             self.feedback.send(frame)
+
+    def frame_done(self) -> None:
+        """The frame loop has drained the event queue (see EventGate)."""
+        if self._gate is not None:
+            self._gate.frame_done()
 
     def _reply(self, data: bytes, address: Address) -> None:
         if self.receiver is not None:

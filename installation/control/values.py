@@ -13,6 +13,8 @@ from typing import Any, Literal
 from installation.params import Param, ParamValue, ParamValueError
 
 Reason = Literal["bad_args", "bad_value"]
+# Relative precision of a 32-bit float (2^-23 is 1.2e-7), with room to spare.
+FLOAT32_SLACK = 1e-6
 
 
 class Refused(ValueError):
@@ -54,13 +56,28 @@ def param_value(param: Param, address: str, value: Any) -> ParamValue:
         candidate = bool(value)
     elif param.type == "choice" and is_number(value):
         candidate = _choice_by_number(param, address, value)
+    elif param.type == "float" and isinstance(value, float):
+        candidate = _snap_float32(param, value)
     elif param.type in ("float", "int") and isinstance(value, str):
         raise ArgError("bad_args", f"{address} expects {param.allowed()}, got {value!r}")
     try:
         return param.validate(candidate)
     except ParamValueError as exc:
-        reason: Reason = "bad_value" if is_number(value) else "bad_args"
+        # A number out of range, or a name that is not a choice, is the right kind of
+        # argument with a wrong value; anything else is the wrong kind.
+        right_kind = is_number(value) or (param.type == "choice" and isinstance(value, str))
+        reason: Reason = "bad_value" if right_kind else "bad_args"
         raise ArgError(reason, f"{address} {exc}") from None
+
+
+def _snap_float32(param: Param, value: float) -> float:
+    """A fader at its end sends the range's bound as a 32-bit float (0.03 arrives as
+    0.0299999993); snap such values to the bound instead of refusing them."""
+    for bound in (param.min, param.max):
+        near = bound is not None and abs(value - bound) <= FLOAT32_SLACK * max(1.0, abs(bound))
+        if near and bound is not None:
+            return float(bound)
+    return value
 
 
 def ramp_seconds(address: str, value: Any, limit: float) -> float:

@@ -11,7 +11,7 @@ calls them with ctypes over every object name that can be in use:
   the program/shader namespace), deleted again at once; on Mesa names only grow, so every
   live name is below it;
 - the scan then goes on `gap` names past the ceiling and past every live name it meets, for
-  drivers that hand out the lowest free name again (NVIDIA) and so may give a low ceiling.
+  drivers that hand out freed names again and so may give a ceiling below live names.
 
 Limits, all of them GL's own rules:
 - It counts names, in the context's whole share group: objects of pyglet or any other
@@ -23,7 +23,8 @@ Limits, all of them GL's own rules:
 - On a reusing driver, a live name more than `gap` above every other live name and above the
   fresh name would be missed.
 - Call it on the GL thread with the context current, like any moderngl call. It costs about
-  one microsecond per name scanned (roughly 10 ms for a few thousand objects).
+  one microsecond per name scanned: about 15 ms after a thousand create/release cycles of a
+  texture, framebuffer, buffer, program and vertex array on llvmpipe.
 """
 
 from __future__ import annotations

@@ -67,9 +67,8 @@ class Growth:
 
     def reset(self) -> None:
         """Clear the pattern: all medium, nothing growing."""
-        blank = np.zeros((self._size[1], self._size[0], 4), dtype=np.float32)
+        blank = np.zeros((self._size[1], self._size[0], 2), dtype=np.float32)
         blank[..., 0] = 1.0
-        blank[..., 3] = 1.0
         for texture, _ in self._states:
             texture.write(blank.tobytes())
 
@@ -87,7 +86,7 @@ class Growth:
         self.release()
         for _ in range(2):
             # Full floats: the reaction moves in steps too small for half floats to hold.
-            texture = self.ctx.texture(size, 4, dtype="f4")
+            texture = self.ctx.texture(size, 2, dtype="f4")
             texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
             texture.repeat_x = texture.repeat_y = False
             self._states.append((texture, self.ctx.framebuffer(color_attachments=[texture])))

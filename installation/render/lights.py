@@ -13,10 +13,11 @@ import moderngl
 import numpy as np
 import numpy.typing as npt
 
+from installation import frame as F
 from installation.access import Hub
+from installation.frame import FaceTable, FrameState
 from installation.render.geometry import VertexArrays, set_uniform
 from installation.render.programs import ProgramLibrary
-from installation.show import FaceLight, FrameState
 
 FACES = ("passes/face_light.vert", "passes/face_light.frag")
 LINKS = ("passes/links.vert", "passes/links.frag")
@@ -48,16 +49,15 @@ class LightSources:
 
     def draw(self, frame: FrameState, aspect: float) -> None:
         """Add this frame's light into the bound framebuffer (cleared by the caller)."""
-        faces = frame.faces[: self.max_faces]
-        links = strands(frame, aspect)[: self.max_links]
-        if not faces and not len(links):
+        faces, links = instance_data(frame, aspect, self.max_faces, self.max_links)
+        if not len(faces) and not len(links):
             return
         self.ctx.enable(moderngl.BLEND)
         self.ctx.blend_func = moderngl.ONE, moderngl.ONE  # light adds up where it overlaps
         try:
             if len(links):
                 self._draw_links(frame, links, aspect)
-            if faces:
+            if len(faces):
                 self._draw_faces(frame, faces, aspect)
         finally:
             self.ctx.disable(moderngl.BLEND)
@@ -68,10 +68,8 @@ class LightSources:
         for buffer in (self._quad, self._strand, self._faces, self._links):
             buffer.release()
 
-    def _draw_faces(self, frame: FrameState, faces: tuple[FaceLight, ...], aspect: float) -> None:
-        radius = float(frame.params["glow.radius"])
-        data = np.array([_face_record(face, radius) for face in faces], dtype="f4")
-        self._faces.write(data.tobytes())
+    def _draw_faces(self, frame: FrameState, faces: npt.NDArray[np.float32], aspect: float) -> None:
+        self._faces.write(faces.tobytes())
         program = self.programs.get(*FACES)
         if self.programs.is_fallback(program):
             return  # the error is on screen; the fallback has no face inputs to feed
@@ -90,7 +88,7 @@ class LightSources:
         vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(faces))
 
     def _draw_links(self, frame: FrameState, links: npt.NDArray[np.float32], aspect: float) -> None:
-        self._links.write(links.astype("f4").tobytes())
+        self._links.write(links.tobytes())
         program = self.programs.get(*LINKS)
         if self.programs.is_fallback(program):
             return
@@ -110,66 +108,90 @@ class LightSources:
         vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(links))
 
 
+def instance_data(
+    frame: FrameState, aspect: float, max_faces: int, max_links: int
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Per-instance rows for the faces and the strands of a frame (pure numpy, no GL)."""
+    table = frame.faces.columns[:max_faces]
+    # Nearer faces (larger in the frame) throw wider light, within reason.
+    reach = float(frame.params["glow.radius"]) * np.clip(
+        np.sqrt(table[:, F.SIZE] / _TYPICAL_FACE), 0.5, 2.0
+    )
+    rows = np.column_stack(
+        [
+            table[:, F.X],
+            1.0 - table[:, F.Y],  # GL orientation: y up
+            reach,
+            table[:, F.GLOW],
+            table[:, F.COLOUR],
+            table[:, F.ACCESS],
+            table[:, F.SIZE],
+            (table[:, F.TRACK_ID] * 0.618034) % 1.0,  # a seed of its own for each person
+            table[:, F.SMILE],
+            np.zeros(len(table)),
+        ]
+    )
+    return rows.astype(np.float32), strands(frame, aspect)[:max_links].astype(np.float32)
+
+
 def _set_common(program: moderngl.Program, frame: FrameState, aspect: float) -> None:
     set_uniform(program, "u_aspect", aspect)
     set_uniform(program, "u_time", frame.scene_time)
     set_uniform(program, "u_glow_intensity", float(frame.params["glow.intensity"]))
 
 
-def _face_record(face: FaceLight, radius: float) -> tuple[float, ...]:
-    """The instance data of one face, in GL orientation (y up)."""
-    # Nearer faces (larger in the frame) throw wider light, within reason.
-    reach = radius * min(2.0, max(0.5, (face.size / _TYPICAL_FACE) ** 0.5))
-    seed = (face.track_id * 0.618034) % 1.0
-    return (
-        face.x,
-        1.0 - face.y,
-        reach,
-        face.glow,
-        *face.colour,
-        face.access,
-        face.size,
-        seed,
-        face.smile,
-        0.0,
-    )
-
-
 def strands(frame: FrameState, aspect: float) -> npt.NDArray[np.float32]:
     """Strands of light for this frame's act, as rows of _LINK_FLOATS (y up)."""
     scene = frame.scene
     if scene == "solidarity":
-        return _neighbour_strands(frame.faces, float(frame.params["solidarity.links"]), aspect)
+        longest = float(frame.params["solidarity.links"])
+        return _neighbour_strands(frame.faces.columns, longest, aspect)
     if scene == "biohubs":
         return _hub_strands(frame.faces, frame.hubs, aspect)
     return np.zeros((0, _LINK_FLOATS), dtype=np.float32)
 
 
 def _neighbour_strands(
-    faces: tuple[FaceLight, ...], longest: float, aspect: float
+    table: npt.NDArray[np.float64], longest: float, aspect: float
 ) -> npt.NDArray[np.float32]:
     """Each person joined to their two nearest neighbours within `longest` picture widths."""
-    if len(faces) < 2 or longest <= 0:
+    count = len(table)
+    if count < 2 or longest <= 0:
         return np.zeros((0, _LINK_FLOATS), dtype=np.float32)
-    points = np.array([(f.x, f.y / aspect) for f in faces])
-    distance = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+    points = table[:, [F.X, F.Y]] / np.array([1.0, aspect])
+    offsets = points[:, None, :] - points[None, :, :]
+    distance = np.einsum("ijk,ijk->ij", offsets, offsets)  # squared: the order is the same
     np.fill_diagonal(distance, np.inf)
-    pairs: set[tuple[int, int]] = set()
-    for i, row in enumerate(distance):
-        for j in np.argsort(row)[:2]:
-            if row[j] <= longest:
-                pairs.add((min(i, int(j)), max(i, int(j))))
-    rows = []
-    for i, j in sorted(pairs):
-        a, b = faces[i], faces[j]
-        strength = min(a.presence, b.presence) * (0.4 + 0.6 * max(a.glow, b.glow))
-        rows.append((a.x, 1 - a.y, b.x, 1 - b.y, *a.own_colour, strength, *b.own_colour, strength))
-    return np.array(rows, dtype=np.float32).reshape(-1, _LINK_FLOATS)
+    nearest = min(2, count - 1)
+    ends = np.argpartition(distance, nearest - 1, axis=1)[:, :nearest].reshape(-1)
+    starts = np.repeat(np.arange(count), nearest)
+    close = distance[starts, ends] <= longest * longest
+    # A pair found from both ends is one strand.
+    low = np.minimum(starts[close], ends[close])
+    high = np.maximum(starts[close], ends[close])
+    keys = np.unique(low * count + high)
+    if not len(keys):
+        return np.zeros((0, _LINK_FLOATS), dtype=np.float32)
+    a, b = table[keys // count], table[keys % count]
+    strength = np.minimum(a[:, F.PRESENCE], b[:, F.PRESENCE]) * (
+        0.4 + 0.6 * np.maximum(a[:, F.GLOW], b[:, F.GLOW])
+    )
+    rows = np.column_stack(
+        [
+            a[:, F.X],
+            1 - a[:, F.Y],
+            b[:, F.X],
+            1 - b[:, F.Y],
+            a[:, F.OWN_COLOUR],
+            strength,
+            b[:, F.OWN_COLOUR],
+            strength,
+        ]
+    )
+    return rows.astype(np.float32)
 
 
-def _hub_strands(
-    faces: tuple[FaceLight, ...], hubs: tuple[Hub, ...], aspect: float
-) -> npt.NDArray[np.float32]:
+def _hub_strands(faces: FaceTable, hubs: tuple[Hub, ...], aspect: float) -> npt.NDArray[np.float32]:
     """The hub network (each hub to the next), and people with access to their nearest hub."""
     rows = []
     for a, b in zip(hubs, hubs[1:] + hubs[:1], strict=True):

@@ -5,7 +5,8 @@ Passes, in order:
    (rgb: all light; alpha: the light of people with access);
 2. sea: the drifting veil and currents of the plankton sea, at low resolution;
 3. growth: reaction-diffusion that keeps its state across frames, fed by access light;
-4. bloom: a soft halo around the bright face light, from the light buffer;
+4. bloom: a soft halo around the bright face light, from the light buffer, added back into
+   it together with the living pattern (in its alpha), so the scene reads one texture;
 5. scene: the act's own shader draws the picture straight to the output, as one quad pinned
    at the keystone corners (two acts blended while they crossfade), tone mapped and graded
    for the projector (lib/present.glsl); then any shader errors are written on top.
@@ -38,7 +39,8 @@ from installation.render.programs import ProgramLibrary
 from installation.show import FrameState
 
 SEA_PROGRAM = ("passes/fullscreen.vert", "passes/sea.frag")
-MAX_HUBS = 8  # as in shaders/scenes/biohubs.frag
+COMPOSE_PROGRAM = ("passes/fullscreen.vert", "passes/compose.frag")
+MAX_HUBS = 8  # as in shaders/passes/sea.frag
 Target = tuple[moderngl.Texture, moderngl.Framebuffer]
 
 
@@ -49,7 +51,16 @@ def scene_program(scene: str) -> tuple[str, str]:
 
 def all_programs(scenes: Iterable[str]) -> list[tuple[str, str]]:
     """Every program the renderer can use, for `installation doctor` and the tests."""
-    return [FACES, LINKS, SEA_PROGRAM, GROW, BLOOM_DOWN, BLOOM_UP, *map(scene_program, scenes)]
+    return [
+        FACES,
+        LINKS,
+        SEA_PROGRAM,
+        GROW,
+        BLOOM_DOWN,
+        BLOOM_UP,
+        COMPOSE_PROGRAM,
+        *map(scene_program, scenes),
+    ]
 
 
 class Renderer:
@@ -62,8 +73,8 @@ class Renderer:
         catalogue: Catalogue,
         *,
         glow_scale: float = 0.5,
-        growth_scale: float = 0.25,
-        growth_steps: int = 4,
+        growth_scale: float = 0.2,
+        growth_steps: int = 3,
         max_faces: int = 64,
         keystone: Corners = SQUARE,
         watch: bool = False,
@@ -106,15 +117,18 @@ class Renderer:
         sea_program = self.programs.get(*SEA_PROGRAM)
         set_uniform(sea_program, "u_resolution", (float(width), float(height)))
         self._set_params(sea_program, frame)
+        _set_hubs(sea_program, frame if "biohubs" in (frame.scene, _fading_from(frame)) else None)
+        set_uniform(sea_program, "u_strain", _strain(frame))
         self._fullscreen(sea_program)
 
         growth = self._growth.step(sea[0].size, glow[0], _feed_rate(frame), frame.scene_time)
         bloom = self._bloom.apply(glow[0])
+        self._compose(glow[1], bloom, growth, frame)
 
         target.use()
         target.clear(0.0, 0.0, 0.0, 1.0)  # black around a keystoned picture
-        for unit, texture in enumerate((glow[0], growth, sea[0], bloom)):
-            texture.use(location=unit)
+        glow[0].use(location=0)
+        sea[0].use(location=1)
         size = (width, height)
         if frame.crossfade < 1.0 and frame.previous_scene != frame.scene:
             self._draw_scene(frame.previous_scene, frame, size, fade=1.0)
@@ -146,8 +160,8 @@ class Renderer:
         self, scene: str, frame: FrameState, size: tuple[int, int], fade: float
     ) -> None:
         program = self.programs.get(*scene_program(scene))
-        for name, unit in (("u_glow", 0), ("u_sim", 1), ("u_sea", 2), ("u_bloom", 3)):
-            set_uniform(program, name, unit)
+        set_uniform(program, "u_glow", 0)
+        set_uniform(program, "u_sea", 1)
         set_uniform(program, "u_keystone", self._keystone)
         set_uniform(program, "u_resolution", (float(size[0]), float(size[1])))
         set_uniform(program, "u_fade", fade)
@@ -155,7 +169,6 @@ class Renderer:
         set_uniform(program, "u_side", 0.0 if frame.params["access.side"] == "left" else 1.0)
         set_uniform(program, "u_pressure", frame.pressure)
         set_uniform(program, "u_mood", frame.mood)
-        _set_hubs(program, frame)
         self._set_params(program, frame)
         if fade < 1.0:
             # The act fading in is laid over the one fading out, by its alpha (u_fade).
@@ -172,6 +185,31 @@ class Renderer:
                 ).render(moderngl.TRIANGLE_STRIP, vertices=4)
         finally:
             self.ctx.disable(moderngl.BLEND)
+
+    def _compose(
+        self,
+        light: moderngl.Framebuffer,
+        bloom: moderngl.Texture,
+        growth: moderngl.Texture,
+        frame: FrameState,
+    ) -> None:
+        """Add the bloom to the light buffer and put the living pattern in its alpha."""
+        program = self.programs.get(*COMPOSE_PROGRAM)
+        light.use()
+        bloom.use(location=0)
+        growth.use(location=1)
+        set_uniform(program, "u_bloom", 0)
+        set_uniform(program, "u_sim", 1)
+        self._set_params(program, frame)
+        # Colour adds up; alpha (the access light the growth already used) is replaced.
+        self.ctx.enable(moderngl.BLEND)
+        # Four factors (colour, then alpha); the installed moderngl stubs only know two.
+        self.ctx.blend_func = moderngl.ONE, moderngl.ONE, moderngl.ONE, moderngl.ZERO  # type: ignore[assignment]
+        try:
+            self._fullscreen(program)
+        finally:
+            self.ctx.disable(moderngl.BLEND)
+            self.ctx.blend_func = moderngl.ONE, moderngl.ONE
 
     def _set_params(self, program: moderngl.Program, frame: FrameState) -> None:
         set_uniform(program, "u_time", frame.scene_time)
@@ -191,7 +229,11 @@ class Renderer:
         if (width, height) != self._size or self._glow is None or self._sea is None:
             self._release_buffers()
             self._glow = _float_target(self.ctx, _scaled(width, height, self.glow_scale, 1))
-            self._sea = _float_target(self.ctx, _scaled(width, height, self.growth_scale, 8))
+            # The sea's veil and currents are 0..1 and smooth: 8 bits hold them, and are
+            # cheaper to filter than floats on a software renderer.
+            self._sea = _float_target(
+                self.ctx, _scaled(width, height, self.growth_scale, 8), dtype="f1"
+            )
             self._size = (width, height)
         return self._glow, self._sea
 
@@ -208,9 +250,9 @@ def _scaled(width: int, height: int, scale: float, least: int) -> tuple[int, int
     return (max(least, round(width * scale)), max(least, round(height * scale)))
 
 
-def _float_target(ctx: moderngl.Context, size: tuple[int, int]) -> Target:
-    # Floats: light adds up past 1.0 where glows overlap, and 8 bits would band.
-    texture = ctx.texture(size, 4, dtype="f4")
+def _float_target(ctx: moderngl.Context, size: tuple[int, int], dtype: str = "f4") -> Target:
+    # Floats by default: light adds up past 1.0 where glows overlap, and 8 bits would band.
+    texture = ctx.texture(size, 4, dtype=dtype)
     texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
     texture.repeat_x = texture.repeat_y = False
     return texture, ctx.framebuffer(color_attachments=[texture])
@@ -221,12 +263,25 @@ def _feed_rate(frame: FrameState) -> float:
     return float(frame.params["sanctuary.growth"]) if frame.scene == "sanctuary" else 1.0
 
 
-def _set_hubs(program: moderngl.Program, frame: FrameState) -> None:
+def _strain(frame: FrameState) -> float:
+    """How much the boundary wavers and flickers: only in act 3, more under pressure."""
+    if frame.scene != "confrontation":
+        return 0.0
+    return float(frame.params["confrontation.flicker"]) * (0.3 + 0.7 * frame.pressure)
+
+
+def _fading_from(frame: FrameState) -> str:
+    return frame.previous_scene if frame.crossfade < 1.0 else ""
+
+
+def _set_hubs(program: moderngl.Program, frame: FrameState | None) -> None:
+    """The hubs for the sea pass; none (and no cost) when act 4 is not on screen."""
     uniform = program.get("u_hubs", None)
     if not isinstance(uniform, moderngl.Uniform):
         return
     hubs = np.zeros((MAX_HUBS, 3), dtype="f4")
-    for i, hub in enumerate(frame.hubs[:MAX_HUBS]):
+    count = 0 if frame is None else min(len(frame.hubs), MAX_HUBS)
+    for i, hub in enumerate(frame.hubs[:count] if frame is not None else ()):
         hubs[i] = (hub.x, 1.0 - hub.y, hub.reach)
     uniform.write(hubs.tobytes())
-    set_uniform(program, "u_hub_count", min(len(frame.hubs), MAX_HUBS))
+    set_uniform(program, "u_hub_count", count)

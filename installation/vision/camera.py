@@ -23,24 +23,18 @@ from installation.vision.capture import (
     BACKOFF_MAX_S,
     BACKOFF_START_S,
     CaptureTarget,
-    Frame,
     FrameGrabber,
     GrabberState,
     Opener,
     is_stream_url,
     open_capture,
 )
-from installation.vision.detect import (
-    FaceDetector,
-    SmileScorer,
-    emotions_from_smile,
-    to_gray,
-)
+from installation.vision.pipeline import VisionPipeline, VisionSettings, is_blank, to_gray
 from installation.vision.source import ShowTime
-from installation.vision.tracking import FaceTracker
 
 log = logging.getLogger(__name__)
 
+_BLANK = "frames are blank (one colour): lens covered, lights off or the camera is failing"
 # How long the worker waits for a frame before it looks at the grabber's health again;
 # also bounds how long stop() waits for the worker.
 _POLL_S = 0.1
@@ -92,9 +86,8 @@ class CameraSource:
         lost_after: float = 2.0,
         backoff_start: float = BACKOFF_START_S,
         backoff_max: float = BACKOFF_MAX_S,
-        detector: FaceDetector | None = None,
-        smile_scorer: SmileScorer | None = None,
-        max_missed: int = 5,
+        vision: VisionSettings | None = None,
+        pipeline: VisionPipeline | None = None,
         opener: Opener = open_capture,
     ) -> None:
         if isinstance(target, str) and not is_stream_url(target) and not Path(target).exists():
@@ -105,10 +98,9 @@ class CameraSource:
         self.lost_after = lost_after
         self._backoff = (backoff_start, backoff_max)
         self._opener = opener
-        # Cascades load here, so a missing file fails at setup rather than mid-show.
-        self._detector = detector or FaceDetector()
-        self._smiles = smile_scorer or SmileScorer()
-        self._max_missed = max_missed
+        # Cascades and the emotion model load here, so a missing file fails at setup
+        # rather than mid-show.
+        self._pipeline = pipeline or VisionPipeline(vision)
         self._name = source_name(target)
         self._stop = threading.Event()
         self._grabber: FrameGrabber | None = None
@@ -165,13 +157,18 @@ class CameraSource:
     # -- worker ---------------------------------------------------------------------------
 
     def _run(self, grabber: FrameGrabber, events: EventQueue, now: ShowTime) -> None:
-        tracker = FaceTracker(max_missed=self._max_missed)
+        pipeline = self._pipeline
+        pipeline.reset()
         reported: GrabberState | None = None
         change_index = seq = 0
+        blank_since: float | None = None  # monotonic time the frames went blank
+        blank_reported = False
         while not self._stop.is_set():
             for change in grabber.changes(change_index):
                 change_index = change.index
                 reported = change.state
+                if change.state == "lost":
+                    pipeline.reset()  # whoever is there when it returns is seen anew
                 if change.state != "stopped":  # the final "stopped" is sent once, below
                     self._report(events, change.time, change.state, change.detail)
             if reported in ("ended", "stopped"):
@@ -181,7 +178,21 @@ class CameraSource:
                 continue
             seq = frame.seq
             try:
-                faces = self._observe(frame, tracker)
+                gray = to_gray(frame.image)
+                if is_blank(gray):
+                    # A covered lens or a dead sensor still delivers frames, so the grabber
+                    # sees a healthy source; say so once it has lasted, and show nobody.
+                    blank_since = blank_since or time.monotonic()
+                    if not blank_reported and time.monotonic() - blank_since > self.lost_after:
+                        blank_reported = True
+                        pipeline.reset()
+                        self._report(events, frame.time, "lost", _BLANK)
+                    faces: tuple[FaceObservation, ...] = ()
+                else:
+                    if blank_reported:
+                        self._report(events, frame.time, "running", "frames show a picture again")
+                    blank_since, blank_reported = None, False
+                    faces = pipeline.process_gray(gray, frame.time)
             except Exception:
                 # One bad frame must not end the show; the next frame gets a fresh try.
                 self._errors.exception("%s: frame %d failed", self._name, frame.seq)
@@ -192,23 +203,3 @@ class CameraSource:
 
     def _report(self, events: EventQueue, when: float, state: GrabberState, detail: str) -> None:
         events.put(SourceStatus(time=when, source=self._name, state=state, detail=detail))
-
-    def _observe(self, frame: Frame, tracker: FaceTracker) -> tuple[FaceObservation, ...]:
-        gray = to_gray(frame.image)
-        boxes = self._detector.detect(gray)
-        ids = tracker.update(boxes)
-        observations = []
-        for box, track_id in zip(boxes, ids, strict=True):
-            smile = self._smiles.score(gray, box)
-            observations.append(
-                FaceObservation(
-                    track_id=track_id,
-                    x=box.x,
-                    y=box.y,
-                    w=box.w,
-                    h=box.h,
-                    smile=smile,
-                    emotions=emotions_from_smile(smile),
-                )
-            )
-        return tuple(observations)

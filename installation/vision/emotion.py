@@ -69,7 +69,7 @@ class EmotionModel:
         """
         if not faces:
             return np.zeros((0, 7), np.float32)
-        crops = [cv2.flip(face, 1) if mirror else face for face in faces]
+        crops = [cast(Image, cv2.flip(face, 1)) if mirror else face for face in faces]
         batch = np.stack([prepare(face) for face in crops])[:, None, :, :]
         self._net.setInput(batch)
         out = np.asarray(self._net.forward(), np.float32).reshape(len(faces), -1)
@@ -79,6 +79,6 @@ class EmotionModel:
         """Mean of the plain and mirrored readings (one forward pass of 2n crops)."""
         if not faces:
             return np.zeros((0, 7), np.float32)
-        doubled = [*faces, *(cv2.flip(face, 1) for face in faces)]
+        doubled = [*faces, *(cast(Image, cv2.flip(face, 1)) for face in faces)]
         out = self.classify(doubled)
         return cast(npt.NDArray[np.float32], (out[: len(faces)] + out[len(faces) :]) / 2.0)

@@ -39,7 +39,7 @@ class VisionSettings:
     smile: SmileSettings = field(default_factory=SmileSettings)
     track_timeout: float = 0.4
     max_faces: int = 20
-    faces_per_frame: int = 4
+    faces_per_frame: int = 2
     scan_tile_pixels: int = 16000
 
 
@@ -62,7 +62,7 @@ def to_gray(image: npt.NDArray[np.generic]) -> Image:
         return cast(Image, image)
     if image.ndim == 3 and image.shape[2] in (3, 4):
         code = cv2.COLOR_BGR2GRAY if image.shape[2] == 3 else cv2.COLOR_BGRA2GRAY
-        return cast(Image, cv2.cvtColor(image, code))
+        return cast(Image, cv2.cvtColor(cast(Image, image), code))
     raise ValueError(f"not an image: shape {image.shape}, expected HxW, HxWx3 or HxWx4")
 
 
@@ -78,7 +78,8 @@ class VisionPipeline:
     def __init__(self, settings: VisionSettings | None = None, reader: SmileReader | None = None):
         self.settings = settings = settings or VisionSettings()
         if settings.detect_width < 64:
-            raise ValueError(f"detect_width must be at least 64 pixels, got {settings.detect_width}")
+            width = settings.detect_width
+            raise ValueError(f"detect_width must be at least 64 pixels, not {width}")
         cascade = load_cascade(cascade_dir() / _cascade_file(settings.face_cascade))
         self._sweep = DetectionSweep(cascade, tile_pixels=settings.scan_tile_pixels)
         self._follower = FaceFollower(
@@ -87,7 +88,7 @@ class VisionPipeline:
         # Loads the model now, so a missing file fails at start-up, not mid-show.
         self.reader = reader or make_reader(settings.smile_model, settings.model_path)
         self._states: dict[int, SmileState] = {}
-        self._read_at: dict[int, int] = {}  # face id -> frame number of its last reading
+        self._visited: dict[int, int] = {}  # face id -> frame number of its last visit
         self._frame = 0
 
     @property
@@ -98,7 +99,7 @@ class VisionPipeline:
         """Forget every face (the camera was lost: whoever comes back is new)."""
         self._follower.reset()
         self._states.clear()
-        self._read_at.clear()
+        self._visited.clear()
 
     def process(self, image: npt.NDArray[np.generic], time: float) -> tuple[FaceObservation, ...]:
         """Observe one frame captured at show time `time`."""
@@ -113,18 +114,25 @@ class VisionPipeline:
         scale = min(1.0, self.settings.detect_width / width)
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         small = gray if scale == 1.0 else cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        # Equalising evens out gallery light (dim rooms, projector spill) for the cascade.
-        found = self._sweep.step(cast(Image, cv2.equalizeHist(small)))
-        faces = self._follower.update(gray, time, found)
+        # No histogram equalisation: the cascade normalises each window's contrast itself,
+        # and equalising a frame that is mostly dark wall hid whole faces in tests.
+        found = self._sweep.step(cast(Image, small))
+        # Faces are visited (looked for again and read) round-robin, `faces_per_frame` at
+        # a time, those visited longest ago first: with many faces each is still visited
+        # every few frames, and a frame's cost stays bounded.
+        known = sorted(self._follower.faces, key=lambda f: self._visited.get(f.id, 0))
+        visit = {face.id for face in known[: max(1, self.settings.faces_per_frame)]}
+        faces = self._follower.update(gray, time, found, visit)
 
         alive = {face.id for face in faces}
         for gone in set(self._states) - alive:
             del self._states[gone]
-            self._read_at.pop(gone, None)
-        # Faces never read come first, then those read longest ago: with many faces each
-        # is still read every few frames, and the frame's cost stays bounded.
-        due = sorted(faces, key=lambda f: (f.id in self._read_at, self._read_at.get(f.id, 0)))
-        due = due[: max(1, self.settings.faces_per_frame)]
+            self._visited.pop(gone, None)
+        # New faces (box fresh from the sweep) are read at once, visited ones if found.
+        due = [f for f in faces if f.id not in self._states or (f.id in visit and f.seen_now)]
+        for face in faces:
+            if face.id in visit or face.id not in self._visited:
+                self._visited[face.id] = self._frame
         if due:
             readings = self.reader.read([crop_face(gray, face.box) for face in due])
             for face, (smile, emotions) in zip(due, readings, strict=True):
@@ -132,7 +140,6 @@ class VisionPipeline:
                 if state is None:
                     state = self._states[face.id] = SmileState(self.settings.smile)
                 state.update(time, smile, emotions)
-                self._read_at[face.id] = self._frame
 
         observations = []
         for face in faces:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from installation.config import Config
 from installation.errors import ConfigError, MissingPartError
 from installation.vision.camera import CameraSource
-from installation.vision.capture import probe_camera
+from installation.vision.capture import CaptureTarget, open_capture, probe_camera
 from installation.vision.crowd import CrowdSettings
+from installation.vision.models import ModelError
+from installation.vision.pipeline import VisionPipeline, VisionSettings
 from installation.vision.simulated import SimulatedCrowdSource
+from installation.vision.smile import SmileSettings
 from installation.vision.source import FaceSource
 
 
@@ -46,16 +49,18 @@ def choose_source(config: Config, probe: Callable[[int], bool] = probe_camera) -
     if spec.kind == "file":
         if not Path(spec.path).is_file():
             raise ConfigError(f"source.input: video file not found: {spec.path}")
-        camera = CameraSource(spec.path, loop=config.source.loop)
-        return SourceChoice(camera, [f"source: {camera.description}"])
+        if not is_video(spec.path):
+            raise ConfigError(
+                f"source.input: {spec.path} is not a video OpenCV can read "
+                "(not a video, damaged, or a codec this OpenCV build lacks)"
+            )
+        return _camera_choice(config, spec.path, loop=config.source.loop)
     if spec.kind == "url":
-        camera = CameraSource(spec.path)
-        return SourceChoice(camera, [f"source: {camera.description}"])
+        return _camera_choice(config, spec.path)
 
     index = spec.index
     if probe(index):
-        camera = CameraSource(index)
-        return SourceChoice(camera, [f"source: {camera.description}"])
+        return _camera_choice(config, index)
     missing = f"camera {index} not found"
     if config.source.required:
         raise MissingPartError(
@@ -65,3 +70,53 @@ def choose_source(config: Config, probe: Callable[[int], bool] = probe_camera) -
         )
     sim = simulated_source(config)
     return SourceChoice(sim, [f"{missing}: using the simulated crowd instead ({sim.description})"])
+
+
+def vision_settings(config: Config) -> VisionSettings:
+    """The `[vision]` section as the vision pipeline takes it."""
+    vision = config.vision
+    return VisionSettings(
+        face_cascade=vision.face_cascade,
+        detect_width=vision.detect_width,
+        smile_model=vision.smile_model,
+        model_path=Path(vision.model) if vision.model else None,
+        smile=SmileSettings(
+            threshold=vision.smile_threshold,
+            hysteresis=vision.smile_hysteresis,
+            smoothing=vision.smile_smoothing,
+        ),
+        track_timeout=vision.face_timeout,
+        max_faces=vision.max_faces,
+        faces_per_frame=vision.faces_per_frame,
+    )
+
+
+def is_video(path: str) -> bool:
+    """Whether OpenCV opens `path` and reads a first frame from it."""
+    capture = open_capture(path)
+    if capture is None:
+        return False
+    try:
+        ok, image = capture.read()
+        return bool(ok) and image is not None
+    finally:
+        capture.release()
+
+
+def _camera_choice(config: Config, target: CaptureTarget, loop: bool = False) -> SourceChoice:
+    """A camera source with the configured vision; the lighter smile reading if no model.
+
+    A missing emotion model must not keep a gallery dark: the show runs on the Haar smile
+    cascade and says, at start-up and in `installation doctor`, how to get the model.
+    """
+    settings = vision_settings(config)
+    notices = []
+    try:
+        pipeline = VisionPipeline(settings)
+    except ModelError as exc:
+        settings = replace(settings, smile_model="haar")
+        pipeline = VisionPipeline(settings)
+        notices.append(f"{exc}; reading smiles with the Haar smile cascade meanwhile")
+    camera = CameraSource(target, loop=loop, pipeline=pipeline)
+    reading = "emotion CNN" if settings.smile_model == "cnn" else "Haar smile cascade"
+    return SourceChoice(camera, [f"source: {camera.description}, smiles by {reading}", *notices])

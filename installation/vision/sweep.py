@@ -45,7 +45,9 @@ def plan_jobs(
     w, h, level = width, height, 0
     while True:
         last = min(w, h) < 4 * min_size  # the next level would be too small for a face
-        levels.append((level, w, h, None if last else 2 * min_size))
+        # Octaves overlap a little (2.4x, not 2x) so a face at a band's edge is not lost
+        # between two levels.
+        levels.append((level, w, h, None if last else round(2.4 * min_size)))
         if last:
             break
         w, h, level = w // 2, h // 2, level + 1

@@ -10,8 +10,8 @@
 
 #include "lib/hash21.glsl"
 
-float sparks(vec2 p, vec2 flow, float clock) {
-    vec2 grid = p * 90.0 + flow * 4.0;
+float sparks(vec2 p, float flow, float clock) {
+    vec2 grid = p * 90.0 + vec2(flow, flow * 0.7) * 4.0;
     vec2 cell = floor(grid);
     float chance = hash21(cell);
     if (chance < 0.86) return 0.0;

@@ -11,9 +11,7 @@
 #include "lib/boundary_wall.glsl"
 
 uniform sampler2D u_glow;
-uniform sampler2D u_sim;
 uniform sampler2D u_sea;
-uniform sampler2D u_bloom;
 uniform vec2 u_resolution;
 uniform float u_time;
 uniform float u_fade;
@@ -22,7 +20,6 @@ uniform float u_boundary;  // already bent by the pressure (see installation/acc
 uniform float u_side;
 uniform float u_pressure;  // 0..1: how hard the excluded crowd pushes
 uniform float u_disparity_contrast;
-uniform float u_confrontation_flicker;
 
 in vec2 v_uv;
 out vec4 f_colour;
@@ -30,18 +27,18 @@ out vec4 f_colour;
 void main() {
     vec2 p = vec2(v_uv.x * u_resolution.x / u_resolution.y, v_uv.y);
     vec4 sea_state = texture(u_sea, v_uv);
-    vec2 sea = vec2(sea_state.r, sparks(p, sea_state.gb, u_time));
-    vec3 light = texture(u_glow, v_uv).rgb;
+    vec2 sea = vec2(sea_state.r, sparks(p, sea_state.g, u_time));
+    vec4 glow = texture(u_glow, v_uv);  // see passes/compose.frag
+    vec3 light = glow.rgb;
     vec4 tint = light_tint(light);
     vec3 water = mix(vec3(0.10, 0.35, 0.45), tint.rgb * 0.6, clamp(tint.a * 2.0, 0.0, 1.0));
 
     vec3 colour = sea_depths(v_uv);
     colour += water * sea.x * 0.12 * u_sea_level;
     colour += water * sea.y * (0.35 * u_sea_level + 2.5 * tint.a);
-    colour += living_light(texture(u_sim, v_uv), tint.rgb);
+    colour += living_light(glow.a, tint.rgb);
     colour += light * (0.85 + 0.6 * sea.x);
 
-    float strain = u_confrontation_flicker * (0.3 + 0.7 * u_pressure);
     float left = 1.0 - smoothstep(u_boundary - 0.004, u_boundary + 0.004, v_uv.x);
     float excluded = u_side < 0.5 ? 1.0 - left : left;
     vec3 drained = desaturate(colour, 1.0) * (1.0 - 0.5 * u_disparity_contrast);
@@ -50,10 +47,13 @@ void main() {
     // Grey light from the excluded side smeared up against the line: the press of the crowd.
     float towards = u_side < 0.5 ? 1.0 : -1.0;
     float gap = (v_uv.x - u_boundary) * towards;  // > 0 on the excluded side
-    vec3 pressed = texture(u_glow, v_uv + vec2(towards * 0.06, 0.0)).rgb;
     float press = excluded * exp(-max(gap, 0.0) * 25.0) * u_pressure;
-    colour += desaturate(pressed, 1.0) * press * 1.5;
+    if (press > 0.01) {  // only near the line: a texture read is dear on a software renderer
+        vec3 pressed = textureLod(u_glow, v_uv + vec2(towards * 0.06, 0.0), 0.0).rgb;
+        colour += desaturate(pressed, 1.0) * press * 1.5;
+    }
 
-    colour += vec3(0.75, 0.80, 0.95) * boundary_wall(v_uv, u_boundary, u_time, strain) * 0.7;
-    f_colour = vec4(present(colour, texture(u_bloom, v_uv).rgb), u_fade);
+    float waver = (sea_state.b - 0.5) * 0.02;
+    colour += vec3(0.75, 0.80, 0.95) * boundary_wall(v_uv, u_boundary, waver, sea_state.a * 2.0) * 0.7;
+    f_colour = vec4(present(colour), u_fade);
 }

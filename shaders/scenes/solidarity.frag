@@ -8,9 +8,7 @@
 #include "lib/living_light.glsl"
 
 uniform sampler2D u_glow;
-uniform sampler2D u_sim;
 uniform sampler2D u_sea;
-uniform sampler2D u_bloom;
 uniform vec2 u_resolution;
 uniform float u_time;
 uniform float u_fade;
@@ -23,8 +21,9 @@ out vec4 f_colour;
 void main() {
     vec2 p = vec2(v_uv.x * u_resolution.x / u_resolution.y, v_uv.y);
     vec4 sea_state = texture(u_sea, v_uv);
-    vec2 sea = vec2(sea_state.r, sparks(p, sea_state.gb, u_time));
-    vec3 light = texture(u_glow, v_uv).rgb;
+    vec2 sea = vec2(sea_state.r, sparks(p, sea_state.g, u_time));
+    vec4 glow = texture(u_glow, v_uv);  // see passes/compose.frag
+    vec3 light = glow.rgb;
     vec4 tint = light_tint(light);
     vec3 mood = u_mood / max(dot(u_mood, vec3(1.0 / 3.0)), 1e-3);
     vec3 water = mix(mood * 0.35, tint.rgb * 0.6, clamp(tint.a * 2.0, 0.0, 1.0));
@@ -35,7 +34,7 @@ void main() {
     colour += mood * aurora * 0.05 * (0.5 + u_sea_level);
     colour += water * sea.x * 0.15 * u_sea_level;
     colour += water * sea.y * (0.45 * u_sea_level + 2.5 * tint.a);
-    colour += living_light(texture(u_sim, v_uv), tint.rgb) * 1.2;
+    colour += living_light(glow.a, tint.rgb) * 1.2;
     colour += light * (0.9 + 0.6 * sea.x);
-    f_colour = vec4(present(colour, texture(u_bloom, v_uv).rgb), u_fade);
+    f_colour = vec4(present(colour), u_fade);
 }

@@ -1,0 +1,70 @@
+"""End to end: `installation run` with OSC, feedback and ping; config errors exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.conftest import ROOT, run_cli
+from tests.osc_helpers import message, receive_messages, udp_client
+from tests.test_osc_feedback import _free_port
+
+
+def test_run_answers_ping_and_feeds_back_a_change() -> None:
+    port = _free_port()
+    listener = udp_client()
+    fb_port = listener.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "installation", "run", "--source", "sim", "--headless",
+            "--duration", "8", "--size", "320x180",
+            "--set", f"osc.listen=127.0.0.1:{port}",
+            "--set", f'osc.feedback=["127.0.0.1:{fb_port}"]',
+            "--set", 'osc.query=""', "--set", "osc.advertise=false",
+        ],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    client = udp_client()
+    try:
+        pong = []
+        deadline = time.monotonic() + 30
+        while not pong and time.monotonic() < deadline:  # until the show has started
+            client.sendto(message("/nova/ping", 1), ("127.0.0.1", port))
+            client.settimeout(0.5)
+            try:
+                pong = [client.recv(1024)]
+            except TimeoutError:
+                continue
+        assert pong and pong[0].startswith(b"/nova/pong")
+        client.sendto(message("/nova/glow/radius", 0.5), ("127.0.0.1", port))
+        got = receive_messages(
+            listener, lambda got: any(m.address == "/nova/glow/radius" for m in got)
+        )
+        assert [m.params[0] for m in got if m.address == "/nova/glow/radius"] == [
+            pytest.approx(0.5)
+        ]
+    finally:
+        _out, err = process.communicate(timeout=60)
+        client.close()
+        listener.close()
+    assert process.returncode == 0, err
+    assert "OSC: listening on 127.0.0.1" in err
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("osc.listen=nowhere", "osc.listen: must be HOST:PORT"),
+        ('osc.allow=["10.0.0.0/33"]', "'10.0.0.0/33' is not a network"),
+        ('osc.feedback=["127.0.0.1"]', "each feedback target must be HOST:PORT"),
+        ('osc.feedback=["no-such-host.invalid:9001"]', "osc.feedback: cannot resolve"),
+        ("cues.file=nope", "cue list 'nope' not found"),
+    ],
+)
+def test_osc_config_errors_exit_2(setting: str, expected: str) -> None:
+    result = run_cli("run", "--headless", "--duration", "1", "--set", setting)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
