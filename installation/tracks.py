@@ -55,10 +55,10 @@ class FaceTracks:
             for face in faces:
                 first.setdefault(face.track_id, face)
             faces, id_list = tuple(first.values()), list(first)
+        # One pass over the objects into one array, then columns of it.
+        rows = np.array([(f.x + f.w / 2, f.y + f.h / 2, f.h, f.smile, *f.emotions) for f in faces])
         ids = np.array(id_list, dtype=np.int64)
-        place = np.array([(f.x + f.w / 2, f.y + f.h / 2, f.h) for f in faces])
-        smile = np.array([f.smile for f in faces])
-        emotions = np.array([f.emotions for f in faces])
+        place, smile, emotions = rows[:, :3], rows[:, 3], rows[:, 4:]
         order = np.argsort(self.ids)
         found = np.searchsorted(self.ids, ids, sorter=order)
         found = np.minimum(found, max(len(self.ids) - 1, 0))
@@ -81,12 +81,17 @@ class FaceTracks:
         moving = self.visible & ~self.new
         if not moving.any():
             return
-        for current, target, constant in (
+        pairs = (
             (self.place, self.place_target, follow),
             (self.emotions, self.emotions_target, emotions),
-        ):
-            current[moving] += (target[moving] - current[moving]) * _blend(dt, constant)
-        self.smile[moving] += (self.smile_target[moving] - self.smile[moving]) * _blend(dt, smile)
+            (self.smile, self.smile_target, smile),
+        )
+        everyone = bool(moving.all())  # the usual case: whole columns, no masked copies
+        for current, target, constant in pairs:
+            if everyone:
+                current += (target - current) * _blend(dt, constant)
+            else:
+                current[moving] += (target[moving] - current[moving]) * _blend(dt, constant)
 
     def fade(self, dt: float, fade: float) -> None:
         """Presence up for visible faces, down for the rest; forget faces that faded out."""

@@ -1,6 +1,9 @@
-"""Faces and smiles with OpenCV's Haar cascades, and the light smile-only emotion reading.
+"""OpenCV's Haar cascades: finding and loading them, smiles scored with the smile cascade,
+and the light smile-only emotion reading.
 
-Cascades load in the constructors (never at import); images stay in memory.
+Faces are found and followed by `sweep.py` and `follow.py`; `pipeline.py` loads their face
+cascade with `load_cascade`. Cascades load when asked (`load_cascade`, `SmileScorer()`),
+never at import; images stay in memory.
 """
 
 from __future__ import annotations
@@ -58,68 +61,14 @@ def to_gray(image: Image) -> Image:
     return cast(Image, cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
 
 
-class FaceDetector:
-    """Frontal faces, found on a grayscale copy downscaled to `detect_width` pixels.
-
-    Haar detection cost grows with pixel count (about 110 ms at 640x480 against 20-35 ms
-    at 320x240 on a 2-core machine), and a face at gallery distance is still well above
-    the cascade's 24x24 window at 320 wide.
-    """
-
-    def __init__(
-        self,
-        *,
-        detect_width: int = 320,
-        scale_factor: float = 1.1,
-        min_neighbors: int = 5,
-        min_size: int = 24,
-        cascade_path: str | Path | None = None,
-    ) -> None:
-        if detect_width < 32:
-            raise ValueError(f"detect_width must be at least 32 pixels, got {detect_width}")
-        self.detect_width = detect_width
-        self.scale_factor = scale_factor
-        self.min_neighbors = min_neighbors
-        self.min_size = min_size
-        self._cascade = load_cascade(cascade_path or cascade_dir() / FACE_CASCADE)
-
-    def detect(self, image: Image) -> list[Box]:
-        """Faces in a BGR or gray frame, as fractions of the frame, largest first."""
-        gray = to_gray(image)
-        height, width = gray.shape[:2]
-        if width == 0 or height == 0:
-            return []
-        scale = min(1.0, self.detect_width / width)
-        small = gray
-        if scale < 1.0:
-            size = (self.detect_width, max(1, round(height * scale)))
-            small = cast(Image, cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
-        # Equalising evens out gallery lighting (dim rooms, projector spill) for the cascade.
-        small = cast(Image, cv2.equalizeHist(small))
-        found = self._cascade.detectMultiScale(
-            small,
-            scaleFactor=self.scale_factor,
-            minNeighbors=self.min_neighbors,
-            minSize=(self.min_size, self.min_size),
-        )
-        sh, sw = small.shape[:2]
-        # Plain floats: these numbers leave the vision code (events, recordings).
-        boxes = [
-            Box(float(x) / sw, float(y) / sh, float(w) / sw, float(h) / sh)
-            for (x, y, w, h) in found
-        ]
-        boxes.sort(key=lambda b: -b.w * b.h)
-        return boxes
-
-
 class SmileScorer:
     """A smile score 0..1 from the smile cascade on the lower half of a face.
 
     Why a count of raw hits: run with minNeighbors=0 the cascade returns every window that
     passed all its stages, ungrouped, and a real smile is passed by many neighbouring
     positions and scales while a closed mouth passes few or none. On 600 GENKI-4K faces
-    (found by FaceDetector, mouth resized to 64x32) that count separated smiles from
-    non-smiles better (ROC AUC 0.90) than detectMultiScale3's final-stage levelWeights
+    (found by the frontal-face cascade, mouth resized to 64x32) that count separated smiles
+    from non-smiles better (ROC AUC 0.90) than detectMultiScale3's final-stage levelWeights
     (0.82-0.88) or counting the minNeighbors levels that still detect (0.82, and five
     passes instead of one); one pass costs about 0.5 ms. The fixed mouth size keeps counts
     comparable between near and far faces; a smoothstep turns the count into a score.
