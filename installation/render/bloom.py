@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import moderngl
 
-from installation.render.geometry import VertexArrays, set_uniform
+from installation.render.geometry import (
+    Fullscreen,
+    RenderTarget,
+    release_target,
+    render_target,
+    set_uniform,
+)
 from installation.render.programs import ProgramLibrary
 
 DOWN = ("passes/fullscreen.vert", "post/bloom_down.frag")
@@ -22,9 +28,8 @@ class Bloom:
     ) -> None:
         self.ctx = ctx
         self.programs = programs
-        self.triangle = triangle
-        self._vaos = VertexArrays()
-        self._levels: list[tuple[moderngl.Texture, moderngl.Framebuffer]] = []
+        self._fullscreen = Fullscreen(ctx, triangle)
+        self._levels: list[RenderTarget] = []
         self._size = (0, 0)
 
     def apply(self, source: moderngl.Texture) -> moderngl.Texture:
@@ -61,20 +66,14 @@ class Bloom:
         return self._levels[0][0]
 
     def release(self) -> None:
-        self._vaos.release()
-        for texture, framebuffer in self._levels:
-            framebuffer.release()
-            texture.release()
+        self._fullscreen.release()
+        for level in self._levels:
+            release_target(level)
         self._levels.clear()
         self._size = (0, 0)
 
     def _draw(self, program: moderngl.Program) -> None:
-        vao = self._vaos.get(
-            program,
-            self.programs.generation,
-            lambda p: self.ctx.vertex_array(p, [(self.triangle, "2f", "a_position")]),
-        )
-        vao.render(moderngl.TRIANGLES, vertices=3)
+        self._fullscreen.draw(program, self.programs.generation)
 
     def _ensure(self, size: tuple[int, int]) -> None:
         if size == self._size:
@@ -83,8 +82,5 @@ class Bloom:
         width, height = size
         for _ in range(LEVELS):
             width, height = max(1, width // 2), max(1, height // 2)
-            texture = self.ctx.texture((width, height), 4, dtype="f4")
-            texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
-            texture.repeat_x = texture.repeat_y = False
-            self._levels.append((texture, self.ctx.framebuffer(color_attachments=[texture])))
+            self._levels.append(render_target(self.ctx, (width, height)))
         self._size = size

@@ -53,3 +53,47 @@ def set_uniform(program: moderngl.Program, name: str, value: object) -> None:
     uniform = program.get(name, None)
     if isinstance(uniform, moderngl.Uniform):
         uniform.value = value
+
+
+RenderTarget = tuple[moderngl.Texture, moderngl.Framebuffer]
+
+
+def render_target(
+    ctx: moderngl.Context, size: tuple[int, int], components: int = 4, dtype: str = "f4"
+) -> RenderTarget:
+    """A texture to draw into (linear filtering, clamped edges) and its framebuffer.
+
+    Floats by default: light adds up past 1.0 where glows overlap, and 8 bits would band.
+    """
+    texture = ctx.texture(size, components, dtype=dtype)
+    texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+    texture.repeat_x = texture.repeat_y = False
+    return texture, ctx.framebuffer(color_attachments=[texture])
+
+
+def release_target(target: RenderTarget) -> None:
+    target[1].release()
+    target[0].release()
+
+
+class Fullscreen:
+    """Draws any program over the whole bound framebuffer with one shared triangle."""
+
+    def __init__(self, ctx: moderngl.Context, triangle: moderngl.Buffer) -> None:
+        self.ctx = ctx
+        self.triangle = triangle
+        self._vaos = VertexArrays()
+
+    def draw(self, program: moderngl.Program, generation: int) -> None:
+        vao = self._vaos.get(
+            program,
+            generation,
+            lambda p: self.ctx.vertex_array(p, [(self.triangle, "2f", "a_position")]),
+        )
+        vao.render(moderngl.TRIANGLES, vertices=3)
+
+    def __len__(self) -> int:
+        return len(self._vaos)
+
+    def release(self) -> None:
+        self._vaos.release()

@@ -9,7 +9,13 @@ from __future__ import annotations
 import moderngl
 import numpy as np
 
-from installation.render.geometry import VertexArrays, set_uniform
+from installation.render.geometry import (
+    Fullscreen,
+    RenderTarget,
+    release_target,
+    render_target,
+    set_uniform,
+)
 from installation.render.programs import ProgramLibrary
 
 STEP = ("passes/fullscreen.vert", "passes/grow.frag")
@@ -27,10 +33,9 @@ class Growth:
     ) -> None:
         self.ctx = ctx
         self.programs = programs
-        self.triangle = triangle
         self.steps = steps
-        self._vaos = VertexArrays()
-        self._states: list[tuple[moderngl.Texture, moderngl.Framebuffer]] = []
+        self._fullscreen = Fullscreen(ctx, triangle)
+        self._states: list[RenderTarget] = []
         self._size = (0, 0)
         self._current = 0
 
@@ -46,11 +51,6 @@ class Growth:
         program = self.programs.get(*STEP)
         if self.programs.is_fallback(program):
             return self.texture  # a broken step holds the pattern still; the error is on screen
-        vao = self._vaos.get(
-            program,
-            self.programs.generation,
-            lambda p: self.ctx.vertex_array(p, [(self.triangle, "2f", "a_position")]),
-        )
         glow.use(location=1)
         set_uniform(program, "u_state", 0)
         set_uniform(program, "u_glow", 1)
@@ -62,7 +62,7 @@ class Growth:
             self._current = 1 - self._current
             self._states[self._current][1].use()
             source.use(location=0)
-            vao.render(moderngl.TRIANGLES, vertices=3)
+            self._fullscreen.draw(program, self.programs.generation)
         return self.texture
 
     def reset(self) -> None:
@@ -73,10 +73,9 @@ class Growth:
             texture.write(blank.tobytes())
 
     def release(self) -> None:
-        self._vaos.release()
-        for texture, framebuffer in self._states:
-            framebuffer.release()
-            texture.release()
+        self._fullscreen.release()
+        for state in self._states:
+            release_target(state)
         self._states.clear()
         self._size = (0, 0)
 
@@ -86,10 +85,7 @@ class Growth:
         self.release()
         for _ in range(2):
             # Full floats: the reaction moves in steps too small for half floats to hold.
-            texture = self.ctx.texture(size, 2, dtype="f4")
-            texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
-            texture.repeat_x = texture.repeat_y = False
-            self._states.append((texture, self.ctx.framebuffer(color_attachments=[texture])))
+            self._states.append(render_target(self.ctx, size, components=2))
         self._size = size
         self._current = 0
         self.reset()

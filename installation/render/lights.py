@@ -28,6 +28,7 @@ _LINK_FLOATS = 12  # ends (x0, y0, x1, y1), colour0 (r, g, b, strength), colour1
 # Typical face height (fraction of the frame) at which glow.radius applies as it is.
 _TYPICAL_FACE = 0.12
 HUB_COLOUR = (0.45, 1.0, 0.85)
+STRAND_WIDTH = 0.012  # half width of a strand of light, screen heights
 
 
 class LightSources:
@@ -69,43 +70,41 @@ class LightSources:
             buffer.release()
 
     def _draw_faces(self, frame: FrameState, faces: npt.NDArray[np.float32], aspect: float) -> None:
-        self._faces.write(faces.tobytes())
-        program = self.programs.get(*FACES)
-        if self.programs.is_fallback(program):
-            return  # the error is on screen; the fallback has no face inputs to feed
-        _set_common(program, frame, aspect)
-        vao = self._face_vaos.get(
-            program,
-            self.programs.generation,
-            lambda p: self.ctx.vertex_array(
-                p,
-                [
-                    (self._quad, "2f", "a_corner"),
-                    (self._faces, "4f 4f 4f/i", "a_light", "a_colour", "a_shape"),
-                ],
-            ),
-        )
-        vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(faces))
+        names = ("a_light", "a_colour", "a_shape")
+        self._draw(FACES, self._face_vaos, self._quad, self._faces, names, faces, frame, aspect)
 
     def _draw_links(self, frame: FrameState, links: npt.NDArray[np.float32], aspect: float) -> None:
-        self._links.write(links.tobytes())
-        program = self.programs.get(*LINKS)
+        names = ("a_ends", "a_colour0", "a_colour1")
+        self._draw(LINKS, self._link_vaos, self._strand, self._links, names, links, frame, aspect)
+
+    def _draw(
+        self,
+        files: tuple[str, str],
+        vaos: VertexArrays,
+        corners: moderngl.Buffer,
+        instances: moderngl.Buffer,
+        names: tuple[str, str, str],
+        data: npt.NDArray[np.float32],
+        frame: FrameState,
+        aspect: float,
+    ) -> None:
+        """One instanced quad per row of `data` (three vec4 attributes each)."""
+        program = self.programs.get(*files)
         if self.programs.is_fallback(program):
-            return
-        _set_common(program, frame, aspect)
-        set_uniform(program, "u_width", 0.012)
-        vao = self._link_vaos.get(
+            return  # the error is on screen; the fallback has no instance inputs to feed
+        instances.write(data.tobytes())
+        set_uniform(program, "u_aspect", aspect)
+        set_uniform(program, "u_time", frame.scene_time)
+        set_uniform(program, "u_glow_intensity", float(frame.params["glow.intensity"]))
+        set_uniform(program, "u_width", STRAND_WIDTH)
+        vao = vaos.get(
             program,
             self.programs.generation,
             lambda p: self.ctx.vertex_array(
-                p,
-                [
-                    (self._strand, "2f", "a_corner"),
-                    (self._links, "4f 4f 4f/i", "a_ends", "a_colour0", "a_colour1"),
-                ],
+                p, [(corners, "2f", "a_corner"), (instances, "4f 4f 4f/i", *names)]
             ),
         )
-        vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(links))
+        vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(data))
 
 
 def instance_data(
@@ -132,12 +131,6 @@ def instance_data(
         ]
     )
     return rows.astype(np.float32), strands(frame, aspect)[:max_links].astype(np.float32)
-
-
-def _set_common(program: moderngl.Program, frame: FrameState, aspect: float) -> None:
-    set_uniform(program, "u_aspect", aspect)
-    set_uniform(program, "u_time", frame.scene_time)
-    set_uniform(program, "u_glow_intensity", float(frame.params["glow.intensity"]))
 
 
 def strands(frame: FrameState, aspect: float) -> npt.NDArray[np.float32]:

@@ -29,7 +29,15 @@ from installation.params import Catalogue
 from installation.render.bloom import DOWN as BLOOM_DOWN
 from installation.render.bloom import UP as BLOOM_UP
 from installation.render.bloom import Bloom
-from installation.render.geometry import VertexArrays, fullscreen_triangle, set_uniform
+from installation.render.geometry import (
+    Fullscreen,
+    RenderTarget,
+    VertexArrays,
+    fullscreen_triangle,
+    release_target,
+    render_target,
+    set_uniform,
+)
 from installation.render.growth import STEP as GROW
 from installation.render.growth import Growth
 from installation.render.keystone import SQUARE, Corners, as_uniform, picture_to_output
@@ -41,7 +49,6 @@ from installation.show import FrameState
 SEA_PROGRAM = ("passes/fullscreen.vert", "passes/sea.frag")
 COMPOSE_PROGRAM = ("passes/fullscreen.vert", "passes/compose.frag")
 MAX_HUBS = 8  # as in shaders/passes/sea.frag
-Target = tuple[moderngl.Texture, moderngl.Framebuffer]
 
 
 def scene_program(scene: str) -> tuple[str, str]:
@@ -91,10 +98,10 @@ class Renderer:
         self._growth = Growth(ctx, self.programs, self._triangle, steps=growth_steps)
         self._bloom = Bloom(ctx, self.programs, self._triangle)
         self._overlay = TextOverlay(ctx)
-        self._vaos = VertexArrays()
+        self._fullscreen_pass = Fullscreen(ctx, self._triangle)
         self._picture_vaos = VertexArrays()
-        self._glow: Target | None = None
-        self._sea: Target | None = None
+        self._glow: RenderTarget | None = None
+        self._sea: RenderTarget | None = None
         self._size = (0, 0)
 
     @property
@@ -140,12 +147,12 @@ class Renderer:
     def live_objects(self) -> int:
         """GL objects this renderer holds now (programs included); flat over a long show."""
         buffers = sum(2 for pair in (self._glow, self._sea) if pair is not None)
-        arrays = len(self._vaos) + len(self._picture_vaos)
+        arrays = len(self._fullscreen_pass) + len(self._picture_vaos)
         return self.programs.live_objects() + arrays + buffers
 
     def release(self) -> None:
         """Release every GL object this renderer made."""
-        self._vaos.release()
+        self._fullscreen_pass.release()
         self._picture_vaos.release()
         self._release_buffers()
         self._lights.release()
@@ -218,44 +225,30 @@ class Renderer:
                 set_uniform(program, param.uniform, float(frame.params[param.name]))
 
     def _fullscreen(self, program: moderngl.Program) -> None:
-        vao = self._vaos.get(
-            program,
-            self.programs.generation,
-            lambda p: self.ctx.vertex_array(p, [(self._triangle, "2f", "a_position")]),
-        )
-        vao.render(moderngl.TRIANGLES, vertices=3)
+        self._fullscreen_pass.draw(program, self.programs.generation)
 
-    def _buffers(self, width: int, height: int) -> tuple[Target, Target]:
+    def _buffers(self, width: int, height: int) -> tuple[RenderTarget, RenderTarget]:
         if (width, height) != self._size or self._glow is None or self._sea is None:
             self._release_buffers()
-            self._glow = _float_target(self.ctx, _scaled(width, height, self.glow_scale, 1))
+            self._glow = render_target(self.ctx, _scaled(width, height, self.glow_scale, 1))
             # The sea's veil and currents are 0..1 and smooth: 8 bits hold them, and are
             # cheaper to filter than floats on a software renderer.
-            self._sea = _float_target(
+            self._sea = render_target(
                 self.ctx, _scaled(width, height, self.growth_scale, 8), dtype="f1"
             )
             self._size = (width, height)
         return self._glow, self._sea
 
     def _release_buffers(self) -> None:
-        for pair in (self._glow, self._sea):
-            if pair is not None:
-                pair[1].release()
-                pair[0].release()
+        for target in (self._glow, self._sea):
+            if target is not None:
+                release_target(target)
         self._glow = self._sea = None
         self._size = (0, 0)
 
 
 def _scaled(width: int, height: int, scale: float, least: int) -> tuple[int, int]:
     return (max(least, round(width * scale)), max(least, round(height * scale)))
-
-
-def _float_target(ctx: moderngl.Context, size: tuple[int, int], dtype: str = "f4") -> Target:
-    # Floats by default: light adds up past 1.0 where glows overlap, and 8 bits would band.
-    texture = ctx.texture(size, 4, dtype=dtype)
-    texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
-    texture.repeat_x = texture.repeat_y = False
-    return texture, ctx.framebuffer(color_attachments=[texture])
 
 
 def _feed_rate(frame: FrameState) -> float:
