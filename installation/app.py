@@ -17,6 +17,7 @@ from installation.clock import RealTimeClock
 from installation.config import Settings
 from installation.control.service import build_control
 from installation.events import EventQueue, StopRequested
+from installation.lighting.build import build_lighting
 from installation.loop import FrameOutput, LoopResult, Service, run_frames
 from installation.palette import load_palette
 from installation.params import Catalogue
@@ -46,6 +47,7 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     palette = load_palette(config.show.palette)
     # Before any window or socket opens: a bad cue list or feedback target is a ConfigError.
     control = build_control(catalogue, settings)
+    lighting = build_lighting(catalogue, settings)
     choice = choose_source(config)
     for notice in choice.notices:
         log.info("%s", notice)
@@ -75,8 +77,8 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     result = LoopResult(0, None, "not started")
     started = time.monotonic()
     # Everything that feeds events in on its own thread; started together, stopped in reverse.
-    services: list[Service] = [choice.source, control]
-    outputs: list[FrameOutput] = [control]
+    services: list[Service] = [choice.source, control, *lighting]
+    outputs: list[FrameOutput] = [control, *lighting]
     try:
         with _stop_on_signals(events, clock.now):
             for service in services:
@@ -110,9 +112,10 @@ def _write_snapshot(
 ) -> None:
     """Draw the last frame again, offscreen, and save it as a PNG.
 
-    Rendering is a pure function of the frame state, so this is the picture that was shown;
-    drawing offscreen avoids reading a window's buffers, which were swapped (and which GL
-    does not let a framebuffer read select as it would an attachment).
+    The picture is drawn from the frame state, so this is the picture that was shown but
+    for one more step of the living pattern (the only state the renderer keeps). Drawing
+    offscreen avoids reading a window's buffers, which were swapped (and which GL does not
+    let a framebuffer read select as it would an attachment).
     """
     snapshot = OffscreenTarget(ctx, size)
     try:

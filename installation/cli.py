@@ -14,6 +14,7 @@ from installation import __version__
 from installation.bench import BENCHMARKS
 from installation.config import load_settings, parse_size
 from installation.errors import UserError
+from installation.lighting import commands as lighting_commands
 from installation.params import load_catalogue
 from installation.vision import commands as vision_commands
 from installation.vision.spec import SOURCE_FORMS, SourceSpec
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.add_argument("--config", metavar="FILE", help="check against this config")
     doctor.set_defaults(handler=_doctor)
     vision_commands.register(commands)  # smiles evaluate, models fetch
+    lighting_commands.register(commands)  # lighting test
 
     bench = commands.add_parser(
         "bench",
@@ -251,3 +253,5 @@ def _setup_logging(verbose: bool) -> None:
         format="installation: %(message)s",
         stream=sys.stderr,
     )
+    # The sacn library logs every socket bind at INFO; only its problems matter here.
+    logging.getLogger("sacn").setLevel(logging.WARNING)

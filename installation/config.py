@@ -202,6 +202,43 @@ class VisionSection(_Section):
         return self
 
 
+class LightingSection(_Section):
+    """The lighting rig (see installation/lighting/): DMX over sACN or Art-Net, OSC to desks."""
+
+    protocol: Literal["off", "sacn", "artnet"] = "off"
+    # A host, or "multicast" (sACN) / "broadcast" (Art-Net).
+    target: str = "127.0.0.1"
+    port: int = Field(0, ge=0, le=65535)  # 0: the protocol's own (5568 / 6454)
+    patch: str = "demo"
+    delay_ms: float = Field(0.0, ge=0.0, le=2000.0)
+    rate: float = Field(44.0, ge=1.0, le=44.0)
+    on_exit: Literal["terminate", "blackout", "hold"] = "terminate"
+    priority: int = Field(100, ge=0, le=200)
+    osc: list[str] = Field(default_factory=list)
+    osc_rate: float = Field(30.0, ge=1.0, le=240.0)
+    osc_delay_ms: float = Field(0.0, ge=0.0, le=2000.0)
+
+    @field_validator("osc")
+    @classmethod
+    def _desks(cls, value: list[str]) -> list[str]:
+        for target in value:
+            try:
+                parse_host_port(target)
+            except ValueError as exc:
+                raise ValueError(f"each desk target {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _target_fits(self) -> LightingSection:
+        if not self.target.strip():
+            raise ValueError('target must be a host, "multicast" or "broadcast"')
+        if self.target == "multicast" and self.protocol == "artnet":
+            raise ValueError('target "multicast" is for sACN; Art-Net uses "broadcast" or a host')
+        if self.target == "broadcast" and self.protocol == "sacn":
+            raise ValueError('target "broadcast" is for Art-Net; sACN uses "multicast" or a host')
+        return self
+
+
 class Config(_Section):
     """The whole validated configuration (params are checked separately, see Settings)."""
 
@@ -215,6 +252,7 @@ class Config(_Section):
     osc: OscSection = OscSection()
     cues: CuesSection = CuesSection()
     vision: VisionSection = VisionSection()
+    lighting: LightingSection = LightingSection()
     params: dict[str, Any] = Field(default_factory=dict)
 
 

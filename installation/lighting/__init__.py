@@ -1,0 +1,1 @@
+"""The lighting rig: fixture patches, DMX over sACN / Art-Net, and OSC for lighting desks."""
