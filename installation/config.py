@@ -153,12 +153,7 @@ class OscSection(_Section):
     @field_validator("feedback")
     @classmethod
     def _targets(cls, value: list[str]) -> list[str]:
-        for target in value:
-            try:
-                parse_host_port(target)
-            except ValueError as exc:
-                raise ValueError(f"each feedback target {exc}") from None
-        return value
+        return _host_ports(value, "feedback target")
 
     @field_validator("query")
     @classmethod
@@ -221,12 +216,7 @@ class LightingSection(_Section):
     @field_validator("osc")
     @classmethod
     def _desks(cls, value: list[str]) -> list[str]:
-        for target in value:
-            try:
-                parse_host_port(target)
-            except ValueError as exc:
-                raise ValueError(f"each desk target {exc}") from None
-        return value
+        return _host_ports(value, "desk target")
 
     @model_validator(mode="after")
     def _target_fits(self) -> LightingSection:
@@ -274,6 +264,16 @@ def parse_size(text: str) -> tuple[int, int]:
     if not (16 <= width <= 16384 and 16 <= height <= 16384):
         raise ValueError(f"width and height must be 16..16384 pixels (got {text!r})")
     return width, height
+
+
+def _host_ports(targets: list[str], what: str) -> list[str]:
+    """Check a list of HOST:PORT targets; the error says which kind of target is wrong."""
+    for target in targets:
+        try:
+            parse_host_port(target)
+        except ValueError as exc:
+            raise ValueError(f"each {what} {exc}") from None
+    return targets
 
 
 def parse_host_port(text: str) -> tuple[str, int]:
