@@ -15,6 +15,7 @@ from installation.bench import BENCHMARKS
 from installation.config import load_settings, parse_size
 from installation.errors import UserError
 from installation.lighting import commands as lighting_commands
+from installation.offline import commands as offline_commands
 from installation.params import load_catalogue
 from installation.vision import commands as vision_commands
 from installation.vision.spec import SOURCE_FORMS, SourceSpec
@@ -128,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     doctor.set_defaults(handler=_doctor)
     vision_commands.register(commands)  # smiles evaluate, models fetch
     lighting_commands.register(commands)  # lighting test
+    offline_commands.register(commands)  # render
 
     bench = commands.add_parser(
         "bench",

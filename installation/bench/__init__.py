@@ -5,6 +5,7 @@ group; `BENCHMARKS` lists the modules the command line loads.
 """
 
 BENCHMARKS: tuple[str, ...] = (
+    "installation.bench.encode",
     "installation.bench.osc",
     "installation.bench.render",
     "installation.bench.vision",

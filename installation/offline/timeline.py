@@ -1,0 +1,224 @@
+"""Timelines (`configs/timelines/*.toml`): a scripted crowd and cues at show times.
+
+A timeline is what an offline render plays: how long the show lasts, the simulated crowd
+(a seed and its settings) and cues that change the scene and parameters at given show
+times, numbers ramping over `ramp` seconds. Every mistake is one ConfigError naming the
+file, the entry and the key.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from installation.config import parse_size
+from installation.errors import ConfigError
+from installation.events import ParamChange
+from installation.params import Catalogue, ParamValue, ParamValueError, unknown_name_message
+from installation.resources import configs_dir
+from installation.vision.crowd import CrowdSettings
+
+MAX_DURATION_S = 24 * 3600.0
+_TOP_KEYS = ("name", "duration", "fps", "size", "crowd", "params", "cue")
+_CUE_KEYS = ("time", "name", "scene", "ramp", "params")
+# Crowd keys and the type each takes (CrowdSettings checks the ranges).
+_CROWD_KEYS: dict[str, type] = {
+    "seed": int,
+    "max_people": int,
+    "initial_people": int,
+    "arrival_rate": float,
+    "mean_stay": float,
+    "mood_seconds": float,
+    "min_face": float,
+    "max_face": float,
+}
+
+
+@dataclass(frozen=True)
+class TimedCue:
+    """At show time `time`: switch to `scene` and/or set `params`, numbers over `ramp` s."""
+
+    time: float
+    name: str
+    scene: str | None
+    ramp: float
+    params: tuple[tuple[str, ParamValue], ...]
+
+
+@dataclass(frozen=True)
+class Timeline:
+    path: Path
+    name: str
+    duration: float
+    fps: float
+    size: tuple[int, int]
+    crowd: CrowdSettings
+    params: dict[str, ParamValue]
+    cues: tuple[TimedCue, ...]
+
+    def with_seed(self, seed: int) -> Timeline:
+        """The same timeline with another crowd."""
+        return replace(self, crowd=replace(self.crowd, seed=seed))
+
+    def events(self, catalogue: Catalogue) -> list[ParamChange]:
+        """Every parameter change of the cues, in show-time order."""
+        changes: list[ParamChange] = []
+        for cue in self.cues:
+            origin = f"timeline {self.name}: {cue.name}"
+            if cue.scene is not None:
+                changes.append(ParamChange(cue.time, "scene", cue.scene, origin))
+            for name, value in cue.params:
+                # Only floats glide; ints, switches and choices change at once, as in cues.
+                numeric = catalogue.get(name).type == "float"
+                ramp = cue.ramp if cue.ramp > 0 and numeric else None
+                changes.append(ParamChange(cue.time, name, value, origin, ramp=ramp))
+        return sorted(changes, key=lambda change: change.time)
+
+
+class TimelinePlayer:
+    """Hands out a timeline's changes as show time passes (each exactly once)."""
+
+    def __init__(self, changes: list[ParamChange]) -> None:
+        self._changes = changes
+        self._next = 0
+
+    def due(self, time: float) -> Iterator[ParamChange]:
+        """Changes at or before `time` not handed out yet."""
+        while self._next < len(self._changes) and self._changes[self._next].time <= time:
+            yield self._changes[self._next]
+            self._next += 1
+
+
+def resolve_timeline_path(name: str) -> Path:
+    """A path as given, or a shipped timeline by name (`demo` -> configs/timelines/demo.toml)."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    shipped_dir = configs_dir() / "timelines"
+    shipped = shipped_dir / (name if name.endswith(".toml") else f"{name}.toml")
+    if path.parent == Path(".") and shipped.is_file():
+        return shipped
+    names = ", ".join(sorted(p.stem for p in shipped_dir.glob("*.toml"))) or "none"
+    raise ConfigError(f"{name}: timeline not found (shipped timelines: {names})")
+
+
+def load_timeline(path: Path, catalogue: Catalogue) -> Timeline:
+    """Read and check a timeline file; any mistake is a ConfigError naming file and key."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the timeline: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    _no_unknown(f"{path}", data, _TOP_KEYS)
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{path}: name must be text")
+    duration = _seconds(f"{path}: duration", data.get("duration"), 1e-3, MAX_DURATION_S)
+    fps = _seconds(f"{path}: fps", data.get("fps", 30.0), 1.0, 240.0)
+    size_text = data.get("size", "1280x720")
+    try:
+        size = parse_size(str(size_text))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: size: {exc}") from None
+    crowd = _crowd(path, data.get("crowd", {}))
+    params = dict(_params(f"{path}: params", data.get("params", {}), catalogue, allow_scene=True))
+    entries = data.get("cue", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: cue must be a list of [[cue]] tables")
+    cues = tuple(_cue(path, i, entry, catalogue, duration) for i, entry in enumerate(entries))
+    return Timeline(path, name, duration, fps, size, crowd, params, cues)
+
+
+def _no_unknown(where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in allowed:
+            message = unknown_name_message(key, list(allowed), "key")
+            raise ConfigError(f"{where}: {message}")
+
+
+def _seconds(where: str, value: Any, low: float, high: float) -> float:
+    if value is None:
+        raise ConfigError(f"{where} is missing (seconds, e.g. 60)")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ConfigError(f"{where} must be a number (got {value!r})")
+    if not low <= value <= high:
+        raise ConfigError(f"{where} must be {low:g}..{high:g} (got {value!r})")
+    return float(value)
+
+
+def _crowd(path: Path, table: Any) -> CrowdSettings:
+    where = f"{path}: crowd"
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table: [crowd] seed = 2137 ...")
+    _no_unknown(where, table, tuple(_CROWD_KEYS))
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        kind = _CROWD_KEYS[key]
+        ok = isinstance(value, int) if kind is int else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok:
+            raise ConfigError(f"{where}.{key} must be {kind.__name__} (got {value!r})")
+        values[key] = kind(value)
+    values.setdefault("seed", 1)
+    try:
+        return CrowdSettings(**values)
+    except ValueError as exc:
+        rules = str(exc).split(";")[0].removeprefix("CrowdSettings needs ")
+        raise ConfigError(f"{where}: needs {rules}") from None
+
+
+def _params(
+    where: str, table: Any, catalogue: Catalogue, allow_scene: bool
+) -> list[tuple[str, ParamValue]]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table of parameter = value")
+    checked: list[tuple[str, ParamValue]] = []
+    for key, value in _flatten(table):
+        if key not in catalogue:
+            known = [p.name for p in catalogue]
+            raise ConfigError(f"{where}: {unknown_name_message(key, known, 'parameter')}")
+        if key == "scene" and not allow_scene:
+            raise ConfigError(f"{where}: set the scene with the cue's own `scene` key")
+        try:
+            checked.append((key, catalogue.get(key).validate(value)))
+        except ParamValueError as exc:
+            raise ConfigError(f"{where}.{key}: {exc}") from None
+    return checked
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    items: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            items.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            items.append((f"{prefix}{key}", value))
+    return items
+
+
+def _cue(path: Path, index: int, entry: Any, catalogue: Catalogue, duration: float) -> TimedCue:
+    number = index + 1
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: cue #{number} must be a [[cue]] table")
+    name = entry.get("name", f"cue {number}")
+    where = f"{path}: cue #{number} ({name})"
+    _no_unknown(where, entry, _CUE_KEYS)
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"{where}: name must be text")
+    time = _seconds(f"{where}: time", entry.get("time"), 0.0, duration)
+    ramp = _seconds(f"{where}: ramp", entry.get("ramp", 0.0), 0.0, MAX_DURATION_S)
+    scene = entry.get("scene")
+    if scene is not None:
+        try:
+            scene = str(catalogue.get("scene").validate(scene))
+        except ParamValueError as exc:
+            raise ConfigError(f"{where}: scene {exc}") from None
+    params = _params(f"{where}: params", entry.get("params", {}), catalogue, allow_scene=False)
+    if scene is None and not params:
+        raise ConfigError(f"{where}: a cue must set a scene or at least one parameter")
+    return TimedCue(time, name, scene, ramp, tuple(params))
