@@ -16,9 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from installation.control.allow import DEFAULT_ALLOW, parse_network
 from installation.errors import ConfigError
-from installation.params import Catalogue, ParamValue, ParamValueError, unknown_name_message
+from installation.params import (
+    Catalogue,
+    ParamValue,
+    ParamValueError,
+    flatten_table,
+    unknown_name_message,
+)
 from installation.render.keystone import Corners, check_corners
-from installation.resources import configs_dir
+from installation.resources import configs_dir, find_config_file, shipped_names
 from installation.vision.spec import SourceSpec
 
 
@@ -290,16 +296,11 @@ def default_config_path() -> Path:
 
 def resolve_config_path(name: str) -> Path:
     """A path as given, or the name of a shipped config (`gallery` -> configs/gallery.toml)."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    shipped = configs_dir() / (name if name.endswith(".toml") else f"{name}.toml")
-    if path.parent == Path(".") and shipped.is_file():
-        return shipped
-    shipped_names = ", ".join(
-        sorted(p.stem for p in configs_dir().glob("*.toml") if p.stem != "params")
-    )
-    raise ConfigError(f"{name}: config file not found (shipped configs: {shipped_names})")
+    path = find_config_file(name, configs_dir())
+    if path is None:
+        shipped = shipped_names(configs_dir(), leave_out=("params",))
+        raise ConfigError(f"{name}: config file not found (shipped configs: {shipped})")
+    return path
 
 
 def parse_override(text: str) -> tuple[str, Any]:
@@ -463,7 +464,7 @@ def _validate_params(
 ) -> dict[str, ParamValue]:
     values = catalogue.defaults()
     problems = []
-    for name, value in _flatten(raw):
+    for name, value in flatten_table(raw):
         where = f"{_origin(layers, ('params', *name.split('.')))}: params.{name}"
         if name not in catalogue:
             problems.append(
@@ -477,15 +478,3 @@ def _validate_params(
     if problems:
         raise ConfigError("\n".join(problems))
     return values
-
-
-def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """{'glow': {'radius': 1}} -> [('glow.radius', 1)]; TOML dotted keys nest like this."""
-    items: list[tuple[str, Any]] = []
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            items.extend(_flatten(value, name + "."))
-        else:
-            items.append((name, value))
-    return items

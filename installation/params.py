@@ -144,6 +144,38 @@ def unknown_name_message(name: str, known: list[str], what: str) -> str:
     return message + "; `installation params` lists them all"
 
 
+def flatten_table(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    """{'glow': {'radius': 1}} -> [('glow.radius', 1)]; TOML dotted keys nest like this."""
+    items: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            items.extend(flatten_table(value, f"{prefix}{key}."))
+        else:
+            items.append((f"{prefix}{key}", value))
+    return items
+
+
+def check_param_table(
+    where: str, table: Any, catalogue: Catalogue, *, allow_scene: bool = True
+) -> list[tuple[str, ParamValue]]:
+    """Parameter values from a `[params]`-like table, each checked; the first mistake is a
+    ConfigError starting with `where` (cue lists and timelines use this)."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where} must be a table of parameter = value")
+    checked: list[tuple[str, ParamValue]] = []
+    for key, value in flatten_table(table):
+        if key not in catalogue:
+            known = [p.name for p in catalogue]
+            raise ConfigError(f"{where}: {unknown_name_message(key, known, 'parameter')}")
+        if key == "scene" and not allow_scene:
+            raise ConfigError(f"{where}: set the scene with the cue's own `scene` key")
+        try:
+            checked.append((key, catalogue.get(key).validate(value)))
+        except ParamValueError as exc:
+            raise ConfigError(f"{where}.{key}: {exc}") from None
+    return checked
+
+
 def default_catalogue_path() -> Path:
     return configs_dir() / "params.toml"
 

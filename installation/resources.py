@@ -28,3 +28,21 @@ def shaders_dir() -> Path:
 
 def configs_dir() -> Path:
     return resource_dir("configs")
+
+
+def find_config_file(name: str, folder: Path) -> Path | None:
+    """`name` as a path if it is a file, else a shipped file in `folder` by bare name
+    (`gallery` or `gallery.toml`); None when neither exists."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    shipped = folder / (name if name.endswith(".toml") else f"{name}.toml")
+    if path.parent == Path(".") and shipped.is_file():
+        return shipped
+    return None
+
+
+def shipped_names(folder: Path, leave_out: tuple[str, ...] = ()) -> str:
+    """The shipped files of a folder by name, for error messages ("none" if empty)."""
+    names = sorted(p.stem for p in folder.glob("*.toml") if p.stem not in leave_out)
+    return ", ".join(names) or "none"

@@ -15,8 +15,8 @@ from typing import Any
 
 from installation.errors import ConfigError
 from installation.events import ParamChange
-from installation.params import Catalogue, ParamValue, ParamValueError, unknown_name_message
-from installation.resources import configs_dir
+from installation.params import Catalogue, ParamValue, ParamValueError, check_param_table
+from installation.resources import configs_dir, find_config_file, shipped_names
 
 DEFAULT_GUARD_S = 0.25
 MAX_FADE_S = 3600.0
@@ -54,15 +54,11 @@ class CueRefused(Exception):
 
 def resolve_cue_path(name: str) -> Path:
     """A path as given, or a shipped cue list by name (`demo` -> configs/cues/demo.toml)."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    shipped_dir = configs_dir() / "cues"
-    shipped = shipped_dir / (name if name.endswith(".toml") else f"{name}.toml")
-    if path.parent == Path(".") and shipped.is_file():
-        return shipped
-    names = ", ".join(sorted(p.stem for p in shipped_dir.glob("*.toml"))) or "none"
-    raise ConfigError(f"cues.file: cue list {name!r} not found (shipped cue lists: {names})")
+    path = find_config_file(name, configs_dir() / "cues")
+    if path is None:
+        names = shipped_names(configs_dir() / "cues")
+        raise ConfigError(f"cues.file: cue list {name!r} not found (shipped cue lists: {names})")
+    return path
 
 
 def load_cue_list(path: Path, catalogue: Catalogue) -> CueList:
@@ -113,33 +109,12 @@ def _cue(path: Path, index: int, entry: Any, catalogue: Catalogue) -> Cue:
             scene = str(catalogue.get("scene").validate(scene))
         except ParamValueError as exc:
             raise ConfigError(f"{where}: scene {exc}") from None
-    raw = entry.get("params", {})
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: params must be a table of parameter = value")
-    params: list[tuple[str, ParamValue]] = []
-    for key, value in _flatten(raw):
-        if key not in catalogue:
-            known = [p.name for p in catalogue]
-            raise ConfigError(f"{where}: params: {unknown_name_message(key, known, 'parameter')}")
-        if key == "scene":
-            raise ConfigError(f"{where}: set the scene with the cue's own `scene` key")
-        try:
-            params.append((key, catalogue.get(key).validate(value)))
-        except ParamValueError as exc:
-            raise ConfigError(f"{where}: params.{key}: {exc}") from None
+    params = check_param_table(
+        f"{where}: params", entry.get("params", {}), catalogue, allow_scene=False
+    )
     if scene is None and not params:
         raise ConfigError(f"{where}: a cue must set a scene or at least one parameter")
     return Cue(number, name, scene, float(fade), tuple(params))
-
-
-def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    items: list[tuple[str, Any]] = []
-    for key, value in table.items():
-        if isinstance(value, dict):
-            items.extend(_flatten(value, f"{prefix}{key}."))
-        else:
-            items.append((f"{prefix}{key}", value))
-    return items
 
 
 def cue_events(cue: Cue, catalogue: Catalogue, time: float) -> list[ParamChange]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from installation.errors import ConfigError
 from installation.palette import RGB
-from installation.resources import configs_dir
+from installation.resources import configs_dir, find_config_file, shipped_names
 
 # Channel roles of each fixed-layout type, in DMX order from the start address.
 LAYOUTS: dict[str, tuple[str, ...]] = {
@@ -82,14 +82,13 @@ class Patch:
 
 def resolve_patch_path(name: str) -> Path:
     """A path as given, or the name of a shipped patch (`demo` -> configs/fixtures/demo.toml)."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    shipped = configs_dir() / "fixtures" / (name if name.endswith(".toml") else f"{name}.toml")
-    if path.parent == Path(".") and shipped.is_file():
-        return shipped
-    names = ", ".join(sorted(p.stem for p in (configs_dir() / "fixtures").glob("*.toml")))
-    raise ConfigError(f"lighting.patch: {name}: patch file not found (shipped patches: {names})")
+    path = find_config_file(name, configs_dir() / "fixtures")
+    if path is None:
+        names = shipped_names(configs_dir() / "fixtures")
+        raise ConfigError(
+            f"lighting.patch: {name}: patch file not found (shipped patches: {names})"
+        )
+    return path
 
 
 def load_patch(path: Path) -> Patch:

@@ -18,8 +18,14 @@ from typing import Any
 from installation.config import parse_size
 from installation.errors import ConfigError
 from installation.events import ParamChange
-from installation.params import Catalogue, ParamValue, ParamValueError, unknown_name_message
-from installation.resources import configs_dir
+from installation.params import (
+    Catalogue,
+    ParamValue,
+    ParamValueError,
+    check_param_table,
+    unknown_name_message,
+)
+from installation.resources import configs_dir, find_config_file, shipped_names
 from installation.vision.crowd import CrowdSettings
 
 MAX_DURATION_S = 24 * 3600.0
@@ -95,15 +101,11 @@ class TimelinePlayer:
 
 def resolve_timeline_path(name: str) -> Path:
     """A path as given, or a shipped timeline by name (`demo` -> configs/timelines/demo.toml)."""
-    path = Path(name)
-    if path.is_file():
-        return path
-    shipped_dir = configs_dir() / "timelines"
-    shipped = shipped_dir / (name if name.endswith(".toml") else f"{name}.toml")
-    if path.parent == Path(".") and shipped.is_file():
-        return shipped
-    names = ", ".join(sorted(p.stem for p in shipped_dir.glob("*.toml"))) or "none"
-    raise ConfigError(f"{name}: timeline not found (shipped timelines: {names})")
+    path = find_config_file(name, configs_dir() / "timelines")
+    if path is None:
+        names = shipped_names(configs_dir() / "timelines")
+        raise ConfigError(f"{name}: timeline not found (shipped timelines: {names})")
+    return path
 
 
 def load_timeline(path: Path, catalogue: Catalogue) -> Timeline:
@@ -127,7 +129,7 @@ def load_timeline(path: Path, catalogue: Catalogue) -> Timeline:
     except ValueError as exc:
         raise ConfigError(f"{path}: size: {exc}") from None
     crowd = _crowd(path, data.get("crowd", {}))
-    params = dict(_params(f"{path}: params", data.get("params", {}), catalogue, allow_scene=True))
+    params = dict(check_param_table(f"{path}: params", data.get("params", {}), catalogue))
     entries = data.get("cue", [])
     if not isinstance(entries, list):
         raise ConfigError(f"{path}: cue must be a list of [[cue]] tables")
@@ -172,35 +174,6 @@ def _crowd(path: Path, table: Any) -> CrowdSettings:
         raise ConfigError(f"{where}: needs {rules}") from None
 
 
-def _params(
-    where: str, table: Any, catalogue: Catalogue, allow_scene: bool
-) -> list[tuple[str, ParamValue]]:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{where} must be a table of parameter = value")
-    checked: list[tuple[str, ParamValue]] = []
-    for key, value in _flatten(table):
-        if key not in catalogue:
-            known = [p.name for p in catalogue]
-            raise ConfigError(f"{where}: {unknown_name_message(key, known, 'parameter')}")
-        if key == "scene" and not allow_scene:
-            raise ConfigError(f"{where}: set the scene with the cue's own `scene` key")
-        try:
-            checked.append((key, catalogue.get(key).validate(value)))
-        except ParamValueError as exc:
-            raise ConfigError(f"{where}.{key}: {exc}") from None
-    return checked
-
-
-def _flatten(table: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    items: list[tuple[str, Any]] = []
-    for key, value in table.items():
-        if isinstance(value, dict):
-            items.extend(_flatten(value, f"{prefix}{key}."))
-        else:
-            items.append((f"{prefix}{key}", value))
-    return items
-
-
 def _cue(path: Path, index: int, entry: Any, catalogue: Catalogue, duration: float) -> TimedCue:
     number = index + 1
     if not isinstance(entry, dict):
@@ -218,7 +191,9 @@ def _cue(path: Path, index: int, entry: Any, catalogue: Catalogue, duration: flo
             scene = str(catalogue.get("scene").validate(scene))
         except ParamValueError as exc:
             raise ConfigError(f"{where}: scene {exc}") from None
-    params = _params(f"{where}: params", entry.get("params", {}), catalogue, allow_scene=False)
+    params = check_param_table(
+        f"{where}: params", entry.get("params", {}), catalogue, allow_scene=False
+    )
     if scene is None and not params:
         raise ConfigError(f"{where}: a cue must set a scene or at least one parameter")
     return TimedCue(time, name, scene, ramp, tuple(params))
