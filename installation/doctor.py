@@ -10,6 +10,9 @@ from pathlib import Path
 
 from installation.config import Settings, load_settings, parse_host_port
 from installation.errors import UserError
+from installation.lighting.build import check_universes
+from installation.lighting.build import describe as describe_lighting
+from installation.lighting.patch import load_patch, resolve_patch_path
 from installation.params import Catalogue, load_catalogue
 from installation.render.context import create_offscreen_context, describe
 from installation.render.renderer import all_programs
@@ -60,6 +63,7 @@ def run_doctor(config_file: str | None, out: Callable[[str], None] = print) -> i
     )
     _check_cameras(settings, checks)
     _check_port(settings, checks)
+    _check_lighting(settings, checks)
     _check_models(checks)
     for check in checks:
         out(check.line())
@@ -153,6 +157,26 @@ def _check_port(settings: Settings | None, checks: list[Check]) -> None:
         checks.append(
             Check("osc port", False, f"UDP {listen} unavailable: {exc.strerror}", required=False)
         )
+
+
+def _check_lighting(settings: Settings | None, checks: list[Check]) -> None:
+    """The patch the config names, when lighting is on (a broken patch stops `run`)."""
+    if settings is None:
+        return
+    lighting = settings.config.lighting
+    if lighting.protocol == "off":
+        checks.append(Check("lighting", True, "off (lighting.protocol)", required=False))
+        return
+    try:
+        patch = load_patch(resolve_patch_path(lighting.patch))
+        check_universes(lighting.protocol, patch)
+    except UserError as exc:
+        checks.append(Check("lighting", False, str(exc)))
+        return
+    detail = (
+        f"{len(patch.fixtures)} fixture(s) from {patch.path.name}, {describe_lighting(lighting)}"
+    )
+    checks.append(Check("lighting", True, detail))
 
 
 def _check_models(checks: list[Check]) -> None:

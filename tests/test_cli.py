@@ -258,3 +258,16 @@ def test_a_video_file_source_runs_the_same_show(tmp_path: Path) -> None:
     assert re.search(
         rf"summary: frames=\d+ fps=[\d.]+ .*source=file:{re.escape(str(video))}", result.stdout
     )
+
+
+def test_doctor_checks_the_lighting_patch(tmp_path: Path) -> None:
+    config = tmp_path / "rig.toml"
+    config.write_text('[lighting]\nprotocol = "sacn"\npatch = "demo"\n')
+    result = run_cli("doctor", "--config", str(config))
+    assert re.search(
+        r"ok\s+lighting\s+\d+ fixture\(s\) from demo\.toml, sACN to 127\.0\.0\.1", result.stdout
+    )
+    config.write_text(f'[lighting]\nprotocol = "sacn"\npatch = "{tmp_path / "nope.toml"}"\n')
+    result = run_cli("doctor", "--config", str(config))
+    assert result.returncode == 1
+    assert re.search(r"MISSING\s+lighting\s+lighting\.patch: .*patch file not found", result.stdout)
