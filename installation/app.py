@@ -21,6 +21,7 @@ from installation.lighting.build import build_lighting
 from installation.loop import FrameOutput, LoopResult, Service, run_frames
 from installation.palette import load_palette
 from installation.params import Catalogue
+from installation.record.session import SessionRecorder
 from installation.render.context import create_offscreen_context, describe
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
@@ -39,6 +40,7 @@ class RunOptions:
     """What `installation run` was asked for beyond the config."""
 
     snapshot: Path | None = None
+    record: Path | None = None  # a session file (JSON Lines) to record the show's events in
 
 
 def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> int:
@@ -49,6 +51,10 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     control = build_control(catalogue, settings)
     lighting = build_lighting(catalogue, settings)
     choice = choose_source(config)
+    # Before the window too: a recording that cannot be written is a mistake to fix first.
+    recorder = (
+        None if options.record is None else SessionRecorder(options.record, settings, catalogue)
+    )
     for notice in choice.notices:
         log.info("%s", notice)
 
@@ -92,11 +98,15 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
                 status=status,
                 outputs=outputs,
                 duration=config.show.duration,
+                recorder=recorder,
             )
     finally:
         elapsed = time.monotonic() - started
         for service in reversed(services):
             service.stop()
+        if recorder is not None:
+            recorder.close()
+            log.info("recorded the show's events to %s", recorder.path)
         if options.snapshot is not None and result.last_frame is not None:
             _write_snapshot(ctx, renderer, result.last_frame, (width, height), options.snapshot)
         renderer.release()

@@ -94,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PNG",
         help="write the last rendered frame to this PNG file",
     )
+    run.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="record every event and the config (numbers only, never pixels) in a new "
+        "FILE.jsonl; replay it with `installation render FILE.jsonl -o OUT`",
+    )
     run.set_defaults(handler=_run)
 
     params = commands.add_parser(
@@ -149,7 +156,9 @@ def _run(args: argparse.Namespace) -> int:
     settings = load_settings(catalogue, args.config, args.overrides, _flags(args))
     if args.snapshot is not None and args.snapshot.suffix.lower() != ".png":
         raise UserError(f"--snapshot {args.snapshot}: the file name must end in .png")
-    return run_show(catalogue, settings, RunOptions(snapshot=args.snapshot))
+    if args.record is not None and args.record.suffix.lower() != ".jsonl":
+        raise UserError(f"--record {args.record}: the file name must end in .jsonl")
+    return run_show(catalogue, settings, RunOptions(snapshot=args.snapshot, record=args.record))
 
 
 def _flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:

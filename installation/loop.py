@@ -9,7 +9,7 @@ from typing import Protocol
 import moderngl
 
 from installation.clock import Clock
-from installation.events import EventQueue, StopRequested
+from installation.events import Event, EventQueue, StopRequested
 from installation.show import FrameState, Show
 from installation.status import StatusReporter
 
@@ -48,6 +48,16 @@ class FrameOutput(Protocol):
     def send(self, frame: FrameState) -> None: ...
 
 
+class StepRecorder(Protocol):
+    """Keeps every step's show time and events (a session recording, installation/record).
+
+    Replay must step a fresh show at exactly these times with exactly these events, since
+    smoothing depends on the time between steps; `frame` is the state the step produced.
+    """
+
+    def step(self, time: float, events: Sequence[Event], frame: FrameState) -> None: ...
+
+
 @dataclass(frozen=True)
 class LoopResult:
     frames: int
@@ -65,6 +75,7 @@ def run_frames(
     status: StatusReporter,
     outputs: Sequence[FrameOutput] = (),
     duration: float = 0.0,
+    recorder: StepRecorder | None = None,
 ) -> LoopResult:
     """Run until the duration is reached, a stop is requested, or the window closes."""
     frames = 0
@@ -80,6 +91,8 @@ def run_frames(
         if stop is not None:
             return LoopResult(frames, last, stop.reason)
         last = show.step(time, pending)
+        if recorder is not None:
+            recorder.step(time, pending, last)
         target.framebuffer.use()
         renderer.render(last, target.framebuffer)
         target.present()

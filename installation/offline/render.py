@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 
 import moderngl
 
@@ -30,24 +31,35 @@ from installation.render.context import create_offscreen_context
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
 from installation.resources import shaders_dir
-from installation.show import Show
+from installation.show import FrameState, Show
 from installation.vision.crowd import SimulatedCrowd
 
 # Deliver one read-back frame: raw RGB bytes in GL row order (bottom first) and its number.
 Deliver = Callable[[bytes, int], None]
 
 
+class FramePlayer(Protocol):
+    """Gives the show state to draw at each output frame's time (called in time order)."""
+
+    def frame_at(self, time: float) -> FrameState: ...
+
+
 @dataclass(frozen=True)
 class RenderJob:
-    """What to render: the frames first..end-1 of a timeline at a size and rate."""
+    """What to render: the frames first..end-1 of a timeline at a size and rate.
 
-    timeline: Timeline
+    With `player`, the frames come from it instead (a recorded session's replay) and
+    `timeline` is None.
+    """
+
+    timeline: Timeline | None
     size: tuple[int, int]
     fps: float
     first: int
     end: int
     palette: str = "bioluminescent"
     initial: tuple[tuple[str, ParamValue], ...] = ()
+    player: Callable[[], FramePlayer] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,7 +86,7 @@ def draw_frames(
 
     Stops early (between frames) once `should_stop()` is true.
     """
-    timeline = job.timeline
+    player = job.player() if job.player is not None else _TimelinePlayer(job, catalogue, render)
     target = OffscreenTarget(ctx, job.size)
     renderer = Renderer(
         ctx,
@@ -85,10 +97,6 @@ def draw_frames(
         growth_steps=render.growth_steps,
         max_faces=render.max_faces,
     )
-    initial = {**dict(job.initial), **timeline.params}
-    show = Show(catalogue, load_palette(job.palette), initial, max_faces=render.max_faces)
-    crowd = SimulatedCrowd(timeline.crowd)
-    cues = TimelinePlayer(timeline.events(catalogue))
     clock = FixedStepClock(job.fps)
     width, height = job.size
     delivered = 0
@@ -96,10 +104,7 @@ def draw_frames(
         for index in range(job.end):
             if should_stop():
                 break
-            time = clock.tick()
-            events: list[Event] = [*cues.due(time)]
-            events.append(FacesObserved(time, "timeline", crowd.faces_at(time)))
-            frame = show.step(time, events)
+            frame = player.frame_at(clock.tick())
             target.framebuffer.use()
             renderer.render(frame, target.framebuffer)
             if index < job.first:
@@ -116,6 +121,23 @@ def draw_frames(
         renderer.release()
         target.release()
     return delivered
+
+
+class _TimelinePlayer:
+    """A timeline's cues and scripted crowd stepped through a fresh Show, once a frame."""
+
+    def __init__(self, job: RenderJob, catalogue: Catalogue, render: RenderSection) -> None:
+        assert job.timeline is not None
+        timeline = job.timeline
+        initial = {**dict(job.initial), **timeline.params}
+        self._show = Show(catalogue, load_palette(job.palette), initial, max_faces=render.max_faces)
+        self._crowd = SimulatedCrowd(timeline.crowd)
+        self._cues = TimelinePlayer(timeline.events(catalogue))
+
+    def frame_at(self, time: float) -> FrameState:
+        events: list[Event] = [*self._cues.due(time)]
+        events.append(FacesObserved(time, "timeline", self._crowd.faces_at(time)))
+        return self._show.step(time, events)
 
 
 def render_to_file(

@@ -1,0 +1,1 @@
+"""Recording a live show's events (never pixels) and replaying them offline."""
