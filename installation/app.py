@@ -30,6 +30,8 @@ from installation.render.window import WindowTarget, WindowUnavailableError, dis
 from installation.resources import shaders_dir
 from installation.show import FrameState, Show
 from installation.status import StatusReporter
+from installation.supervise.health import Health, HealthMonitor
+from installation.supervise.notify import Watchdog
 from installation.vision.select import choose_source
 
 log = logging.getLogger("installation")
@@ -83,8 +85,13 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     result = LoopResult(0, None, "not started")
     started = time.monotonic()
     # Everything that feeds events in on its own thread; started together, stopped in reverse.
-    services: list[Service] = [choice.source, control, *lighting]
-    outputs: list[FrameOutput] = [control, *lighting]
+    # systemd's watchdog and the health page follow the frame loop (see installation/supervise).
+    watchdog = Watchdog.from_environment(source=choice.source.name)
+    health = Health(
+        config.health.listen, HealthMonitor(config.render.fps, source=choice.source.name)
+    )
+    services: list[Service] = [choice.source, control, *lighting, health, watchdog]
+    outputs: list[FrameOutput] = [control, *lighting, health, watchdog]
     try:
         with _stop_on_signals(events, clock.now):
             for service in services:

@@ -235,6 +235,19 @@ class LightingSection(_Section):
         return self
 
 
+class HealthSection(_Section):
+    """The health endpoint (see installation/supervise/health.py): JSON over HTTP."""
+
+    listen: str = "127.0.0.1:9003"
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        if value:  # "" turns the endpoint off
+            parse_host_port(value)
+        return value
+
+
 class Config(_Section):
     """The whole validated configuration (params are checked separately, see Settings)."""
 
@@ -249,6 +262,7 @@ class Config(_Section):
     cues: CuesSection = CuesSection()
     vision: VisionSection = VisionSection()
     lighting: LightingSection = LightingSection()
+    health: HealthSection = HealthSection()
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -1,0 +1,1 @@
+"""Unattended running: systemd notification and watchdog, and a health endpoint over HTTP."""

@@ -1,0 +1,245 @@
+"""Health over HTTP: a small JSON document for monitoring a show that runs for weeks.
+
+The frame loop updates a snapshot each frame (a few numbers under a lock); the HTTP server
+answers from that snapshot on its own thread and never touches GL or the show, so a slow
+or stuck client cannot slow a frame, and a stuck frame loop shows as a stale snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import resource
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from installation.config import parse_host_port
+from installation.events import EventQueue
+from installation.frame import FrameState
+
+log = logging.getLogger("installation.supervise")
+
+WINDOW_S = 5.0  # fps and frame time p99 are over the last few seconds
+STALLED_AFTER_S = 5.0  # no frame for this long: the loop is stuck (HTTP 503)
+KEPT_ERRORS = 5
+
+KEYS = (
+    "status",
+    "fps",
+    "frame_time_p99_ms",
+    "dropped_frames",
+    "frames",
+    "faces",
+    "scene",
+    "source",
+    "source_state",
+    "uptime_s",
+    "last_frame_age_s",
+    "memory_mb",
+    "errors",
+)
+
+
+@dataclass
+class _Latest:
+    frames: int = 0
+    faces: int = 0
+    scene: str = ""
+    source: str = ""
+    source_state: str = ""
+    last_frame: float | None = None
+
+
+class HealthMonitor(logging.Handler):
+    """Keeps what /health reports: fed by the frame loop (`send`) and by log warnings.
+
+    As a logging handler it keeps the last few warnings and errors, so a camera that keeps
+    failing shows up in /health without reading the journal.
+    """
+
+    def __init__(
+        self, target_fps: float, *, source: str = "", clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(logging.WARNING)
+        # A frame longer than twice the target period missed at least one display slot.
+        self.drop_after = 2.0 / target_fps
+        self.source = source
+        self._clock = clock
+        self._started = clock()
+        self._lock = threading.Lock()
+        self._latest = _Latest(source=source)
+        self._times: deque[tuple[float, float]] = deque()  # (when, frame time) in the window
+        self._dropped = 0
+        self._errors: deque[str] = deque(maxlen=KEPT_ERRORS)
+
+    def send(self, frame: FrameState) -> None:
+        """FrameOutput: note the frame (cheap: no formatting, no system calls)."""
+        now = self._clock()
+        with self._lock:
+            latest = self._latest
+            if latest.last_frame is not None:
+                period = now - latest.last_frame
+                self._times.append((now, period))
+                if period > self.drop_after:
+                    self._dropped += 1
+            while self._times and now - self._times[0][0] > WINDOW_S:
+                self._times.popleft()
+            latest.frames += 1
+            latest.faces = len(frame.faces)
+            latest.scene = frame.scene
+            latest.source = self.source or frame.source
+            latest.source_state = frame.source_state
+            latest.last_frame = now
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """logging.Handler: keep the last few warnings and errors, one line each."""
+        try:
+            line = f"{record.levelname.lower()}: {record.getMessage()}".splitlines()[0]
+        except Exception:  # a bad log call must not break the thread that made it
+            return
+        with self._lock:
+            self._errors.append(line)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The health document (see KEYS); safe to call from any thread."""
+        now = self._clock()
+        with self._lock:
+            latest = _Latest(**vars(self._latest))
+            periods = [p for _, p in self._times]
+            dropped = self._dropped
+            errors = list(self._errors)
+        span = sum(periods)
+        age = None if latest.last_frame is None else now - latest.last_frame
+        if age is None:
+            status = "starting"
+        elif age > STALLED_AFTER_S:
+            status = "stalled"
+        else:
+            status = "ok"
+        return {
+            "status": status,
+            "fps": round(len(periods) / span, 2) if span > 0 else 0.0,
+            "frame_time_p99_ms": round(_p99(periods) * 1000.0, 2),
+            "dropped_frames": dropped,
+            "frames": latest.frames,
+            "faces": latest.faces,
+            "scene": latest.scene,
+            "source": latest.source,
+            "source_state": latest.source_state,
+            "uptime_s": round(now - self._started, 2),
+            "last_frame_age_s": None if age is None else round(age, 3),
+            "memory_mb": resident_mb(),
+            "errors": errors,
+        }
+
+
+def _p99(values: list[float]) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+
+
+def resident_mb() -> float:
+    """Resident memory now (Linux /proc), else the peak that `resource` knows of."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            pages = int(handle.read().split()[1])
+        return round(pages * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
+    except (OSError, ValueError, IndexError):
+        # ru_maxrss is in KiB on Linux (bytes on macOS; close enough for a health page).
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+class HealthServer:
+    """Serves the monitor's snapshot as JSON at GET /health and / on its own thread."""
+
+    def __init__(self, address: tuple[str, int], monitor: HealthMonitor) -> None:
+        self.monitor = monitor
+        self.httpd = ThreadingHTTPServer(address, _handler_class(monitor))  # OSError if taken
+        self.httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever,
+            name="health",
+            kwargs={"poll_interval": 0.2},
+            daemon=True,
+        )
+
+    @property
+    def port(self) -> int:
+        return int(self.httpd.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread.is_alive():
+            self.httpd.shutdown()
+            self._thread.join(timeout=2.0)
+        self.httpd.server_close()
+
+
+def _handler_class(monitor: HealthMonitor) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path not in ("/", "/health"):
+                status, body = 404, {"error": f"no such page {path!r}; try /health"}
+            else:
+                try:
+                    body = monitor.snapshot()
+                    status = 503 if body["status"] == "stalled" else 200
+                except Exception:  # a bug here must not take the show down; answer 500
+                    log.debug("health request failed", exc_info=True)
+                    status, body = 500, {"error": "health snapshot failed"}
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("health %s", format % args)
+
+    return Handler
+
+
+class Health:
+    """The health endpoint as a Service (the HTTP thread) and FrameOutput (the snapshot)."""
+
+    def __init__(self, listen: str, monitor: HealthMonitor) -> None:
+        self.listen = listen
+        self.monitor = monitor
+        self.server: HealthServer | None = None
+
+    def start(self, events: EventQueue, now: Callable[[], float]) -> None:
+        if not self.listen:  # "" turns it off
+            return
+        try:
+            self.server = HealthServer(parse_host_port(self.listen), self.monitor)
+        except OSError as exc:
+            # A taken port costs the health page, never the show.
+            log.warning(
+                "health: cannot serve on %s (%s); not served", self.listen, exc.strerror or exc
+            )
+            return
+        self.server.start()
+        logging.getLogger("installation").addHandler(self.monitor)
+        log.info("health: http://%s/health", self.listen)
+
+    def stop(self) -> None:
+        logging.getLogger("installation").removeHandler(self.monitor)
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def send(self, frame: FrameState) -> None:
+        self.monitor.send(frame)

@@ -1,0 +1,153 @@
+"""systemd integration: a tiny sd_notify client and a frame-driven watchdog.
+
+The watchdog is a FrameOutput, so the frame loop itself pings systemd: a loop that freezes
+stops pinging, and systemd (WatchdogSec=) kills and restarts the show. Nothing here blocks:
+datagrams are sent non-blocking and a failure is logged once, then ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+
+from installation.events import EventQueue
+from installation.frame import FrameState
+
+log = logging.getLogger("installation.supervise")
+
+DEFAULT_PING_S = 2.0  # when systemd gave a socket but no WATCHDOG_USEC
+STATUS_EVERY_S = 5.0
+
+
+def socket_address(name: str) -> str | bytes:
+    """NOTIFY_SOCKET as a socket address: '@name' is Linux's abstract namespace ('\\0name')."""
+    if name.startswith("@"):
+        return b"\0" + name[1:].encode()
+    return name
+
+
+class Notifier:
+    """Sends sd_notify messages to NOTIFY_SOCKET; does nothing when it is unset."""
+
+    def __init__(self, socket_name: str | None) -> None:
+        self.address = socket_address(socket_name) if socket_name else None
+        self._sock: socket.socket | None = None
+        self._failed = False
+        if self.address is not None:
+            self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            # A datagram to a full socket would wait for room: a late ping is better than a
+            # frame loop stuck waiting on systemd.
+            self._sock.setblocking(False)
+
+    @property
+    def enabled(self) -> bool:
+        return self._sock is not None
+
+    def notify(self, message: str) -> bool:
+        """Send one message (e.g. 'READY=1'); False when it could not be sent."""
+        if self._sock is None or self.address is None:
+            return False
+        try:
+            self._sock.sendto(message.encode(), self.address)
+        except OSError as exc:
+            if not self._failed:  # once: a missing socket would otherwise log every frame
+                self._failed = True
+                log.warning("systemd notify: cannot send to %s (%s)", self._where(), exc)
+            return False
+        return True
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    def _where(self) -> str:
+        address = self.address
+        return "@" + address[1:].decode() if isinstance(address, bytes) else str(address)
+
+
+def ping_interval(environ: Mapping[str, str]) -> float:
+    """Seconds between WATCHDOG=1 pings: half of WATCHDOG_USEC, else DEFAULT_PING_S."""
+    pid = environ.get("WATCHDOG_PID", "")
+    if pid.isdigit() and int(pid) != os.getpid():
+        # The watchdog was meant for another process (our parent, say): ping at the default
+        # pace anyway, which is harmless since systemd ignores pings it does not expect.
+        return DEFAULT_PING_S
+    usec = environ.get("WATCHDOG_USEC", "")
+    if usec.isdigit() and int(usec) > 0:
+        return int(usec) / 2_000_000
+    return DEFAULT_PING_S
+
+
+class Watchdog:
+    """A FrameOutput (and Service) that tells systemd the frame loop is alive.
+
+    READY=1 after the first rendered frame, WATCHDOG=1 at most every `interval` seconds and
+    a one-line STATUS= about every STATUS_EVERY_S, all from the frame loop's thread.
+    """
+
+    def __init__(
+        self,
+        notifier: Notifier,
+        interval: float = DEFAULT_PING_S,
+        *,
+        status_every: float = STATUS_EVERY_S,
+        source: str = "",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.notifier = notifier
+        self.interval = interval
+        self.status_every = status_every
+        self.source = source
+        self._clock = clock
+        self._ready = False
+        self._last_ping = 0.0
+        self._last_status = 0.0
+        self._status_frames = 0
+
+    @classmethod
+    def from_environment(
+        cls, environ: Mapping[str, str] | None = None, *, source: str = ""
+    ) -> Watchdog:
+        env = os.environ if environ is None else environ
+        return cls(Notifier(env.get("NOTIFY_SOCKET")), ping_interval(env), source=source)
+
+    def start(self, events: EventQueue, now: Callable[[], float]) -> None:
+        """Nothing to start: the frame loop drives everything (see `send`)."""
+
+    def stop(self) -> None:
+        """Say the show is stopping, so systemd does not mistake a slow exit for a hang."""
+        self.notifier.notify("STOPPING=1")
+        self.notifier.close()
+
+    def send(self, frame: FrameState) -> None:
+        if not self.notifier.enabled:
+            return
+        now = self._clock()
+        self._status_frames += 1
+        if not self._ready:
+            self._ready = True
+            self.notifier.notify(f"READY=1\nSTATUS={self.status_line(frame, 0.0)}")
+            self._last_ping = self._last_status = now
+            self._status_frames = 0
+            return
+        if now - self._last_ping >= self.interval:
+            self.notifier.notify("WATCHDOG=1")
+            self._last_ping = now
+        elapsed = now - self._last_status
+        if elapsed >= self.status_every:
+            fps = self._status_frames / elapsed if elapsed > 0 else 0.0
+            self.notifier.notify(f"STATUS={self.status_line(frame, fps)}")
+            self._last_status, self._status_frames = now, 0
+
+    def status_line(self, frame: FrameState, fps: float) -> str:
+        """One line for `systemctl status`: fps, faces, scene, source and its state."""
+        source = self.source or frame.source
+        line = (
+            f"fps={fps:.1f} faces={len(frame.faces)} scene={frame.scene} "
+            f"source={source} ({frame.source_state})"
+        )
+        return " ".join(line.split())  # a newline would end the STATUS= field early
