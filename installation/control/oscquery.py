@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from installation.control.routes import MAX_RAMP_S, STATUS_FIELDS, Namespace, Route
+from installation.httpserve import BackgroundHTTPServer
 from installation.params import Catalogue, Param, ParamValue
 
 log = logging.getLogger("installation.osc")
@@ -130,28 +130,18 @@ class OscQueryServer:
     ) -> None:
         self._tree = tree
         self._host_info = host_info
-        handler = _handler_class(self)
-        self.httpd = ThreadingHTTPServer(address, handler)  # OSError when the port is taken
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever,
-            name="oscquery",
-            kwargs={"poll_interval": 0.2},
-            daemon=True,
-        )
+        # OSError when the port is taken.
+        self._server = BackgroundHTTPServer(address, _handler_class(self), "oscquery")
 
     @property
     def port(self) -> int:
-        return int(self.httpd.server_address[1])
+        return self._server.port
 
     def start(self) -> None:
-        self._thread.start()
+        self._server.start()
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self.httpd.shutdown()
-            self._thread.join(timeout=2.0)
-        self.httpd.server_close()
+        self._server.stop()
 
     def answer(self, raw_path: str) -> tuple[int, dict[str, Any] | None]:
         """(HTTP status, JSON body) for a request path such as '/nova/glow?VALUE'."""

@@ -16,12 +16,13 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from installation.config import parse_host_port
 from installation.events import EventQueue
 from installation.frame import FrameState
+from installation.httpserve import BackgroundHTTPServer
 
 log = logging.getLogger("installation.supervise")
 
@@ -162,27 +163,18 @@ class HealthServer:
 
     def __init__(self, address: tuple[str, int], monitor: HealthMonitor) -> None:
         self.monitor = monitor
-        self.httpd = ThreadingHTTPServer(address, _handler_class(monitor))  # OSError if taken
-        self.httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever,
-            name="health",
-            kwargs={"poll_interval": 0.2},
-            daemon=True,
-        )
+        # OSError when the port is taken.
+        self._server = BackgroundHTTPServer(address, _handler_class(monitor), "health")
 
     @property
     def port(self) -> int:
-        return int(self.httpd.server_address[1])
+        return self._server.port
 
     def start(self) -> None:
-        self._thread.start()
+        self._server.start()
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            self.httpd.shutdown()
-            self._thread.join(timeout=2.0)
-        self.httpd.server_close()
+        self._server.stop()
 
 
 def _handler_class(monitor: HealthMonitor) -> type[BaseHTTPRequestHandler]:
