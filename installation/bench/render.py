@@ -49,11 +49,33 @@ def register(benchmarks: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--frames", type=int, default=60, help="timed frames per scene and size")
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=SIZES,
+        metavar="WxH[,WxH...]",
+        help="frame sizes to measure (default 1280x720,1920x1080; e.g. 3840x2160 on a GPU)",
+    )
     parser.set_defaults(handler=_main)
 
 
+def _sizes(text: str) -> tuple[tuple[int, int], ...]:
+    """'1920x1080,3840x2160' -> ((1920, 1080), (3840, 2160)), with a message argparse shows."""
+    sizes = []
+    for part in text.split(","):
+        width, _, height = part.strip().lower().partition("x")
+        if not (width.isdigit() and height.isdigit()) or not (
+            16 <= int(width) <= 16384 and 16 <= int(height) <= 16384
+        ):
+            raise argparse.ArgumentTypeError(
+                f"{part.strip()!r} is not a size: write WIDTHxHEIGHT, 16 to 16384 each"
+            )
+        sizes.append((int(width), int(height)))
+    return tuple(sizes)
+
+
 def _main(args: argparse.Namespace) -> int:
-    result = run_benchmark(max(5, args.frames), progress=not args.json)
+    result = run_benchmark(max(5, args.frames), progress=not args.json, sizes=args.sizes)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -72,15 +94,17 @@ def _main(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_benchmark(frames: int, progress: bool = False) -> dict[str, Any]:
+def run_benchmark(
+    frames: int, progress: bool = False, sizes: tuple[tuple[int, int], ...] = SIZES
+) -> dict[str, Any]:
     catalogue = load_catalogue()
     ctx = create_offscreen_context()
     try:
-        trivial = {_key(size): _trivial(ctx, size, frames) for size in SIZES}
+        trivial = {_key(size): _trivial(ctx, size, frames) for size in sizes}
         scenes: dict[str, dict[str, dict[str, float]]] = {}
         for scene in catalogue.get("scene").choices:
             scenes[scene] = {}
-            for size in SIZES:
+            for size in sizes:
                 if progress:
                     print(f"  measuring {scene} at {_key(size)} ...", flush=True)
                 figures = _scene(ctx, catalogue, scene, size, frames)
