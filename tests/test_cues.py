@@ -68,7 +68,7 @@ def test_without_a_cue_list_go_is_refused() -> None:
         ('[[cue]]\nname = "a"\nfade = -1\n', "fade must be 0..3600 seconds"),
         ('[[cue]]\nname = "a"\n[cue.params]\nglow.radiu = 0.3\n', "did you mean 'glow.radius'"),
         ('[[cue]]\nname = "a"\n[cue.params]\nglow.radius = 9\n', "params.glow.radius: expects"),
-        ('[[cue]]\nname = "a"\ncolour = 1\n', "unknown keys ['colour']"),
+        ('[[cue]]\nname = "a"\ncolour = 1\n', "unknown key 'colour'; allowed: name"),
         ('[[cue]]\nname = "a"\n', "must set a scene or at least one parameter"),
         (
             '[[cue]]\nname = "a"\nscene = "biohubs"\n[[cue]]\nname = "a"\nscene = "biohubs"\n',

@@ -7,15 +7,22 @@ ignored and reported, so a double tap on a controller never skips a cue.
 
 from __future__ import annotations
 
-import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from installation.cuesheet import (
+    CueBody,
+    check_keys,
+    cue_body,
+    cue_changes,
+    cue_table,
+    read_toml_file,
+    seconds,
+)
 from installation.errors import ConfigError
 from installation.events import ParamChange
-from installation.params import Catalogue, ParamValue, ParamValueError, check_param_table
+from installation.params import Catalogue, ParamValue
 from installation.resources import configs_dir, find_config_file, shipped_names
 
 DEFAULT_GUARD_S = 0.25
@@ -63,16 +70,8 @@ def resolve_cue_path(name: str) -> Path:
 
 def load_cue_list(path: Path, catalogue: Catalogue) -> CueList:
     """Read and check a cue list; any mistake is one ConfigError naming the file and cue."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the cue list: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(data) - {"name", "cue"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown keys {sorted(unknown)}; allowed: name, cue")
+    data = read_toml_file(path, "cue list")
+    check_keys(str(path), data, ("name", "cue"))
     entries = data.get("cue", [])
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: a cue list needs at least one [[cue]] table")
@@ -86,47 +85,16 @@ def load_cue_list(path: Path, catalogue: Catalogue) -> CueList:
 
 
 def _cue(path: Path, index: int, entry: Any, catalogue: Catalogue) -> Cue:
-    number = index + 1
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{path}: cue #{number} must be a [[cue]] table")
-    where = f"{path}: cue #{number} ({entry.get('name', 'unnamed')})"
-    unknown = set(entry) - set(_CUE_KEYS)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown keys {sorted(unknown)}; allowed: {', '.join(_CUE_KEYS)}"
-        )
-    name = entry.get("name", f"cue {number}")
-    if not isinstance(name, str) or not name:
-        raise ConfigError(f"{where}: name must be text")
-    fade = entry.get("fade", 0.0)
-    if isinstance(fade, bool) or not isinstance(fade, int | float) or not math.isfinite(fade):
-        raise ConfigError(f"{where}: fade must be seconds, e.g. 2.5 (got {fade!r})")
-    if not 0 <= fade <= MAX_FADE_S:
-        raise ConfigError(f"{where}: fade must be 0..{MAX_FADE_S:g} seconds (got {fade!r})")
-    scene = entry.get("scene")
-    if scene is not None:
-        try:
-            scene = str(catalogue.get("scene").validate(scene))
-        except ParamValueError as exc:
-            raise ConfigError(f"{where}: scene {exc}") from None
-    params = check_param_table(
-        f"{where}: params", entry.get("params", {}), catalogue, allow_scene=False
-    )
-    if scene is None and not params:
-        raise ConfigError(f"{where}: a cue must set a scene or at least one parameter")
-    return Cue(number, name, scene, float(fade), tuple(params))
+    where = cue_table(path, index, entry, _CUE_KEYS)
+    fade = seconds(f"{where}: fade", entry.get("fade", 0.0), 0.0, MAX_FADE_S)
+    body = cue_body(where, index + 1, entry, catalogue)
+    return Cue(index + 1, body.name, body.scene, fade, body.params)
 
 
 def cue_events(cue: Cue, catalogue: Catalogue, time: float) -> list[ParamChange]:
     """The parameter changes a cue makes: numbers ramp over its fade, the rest switch."""
-    origin = f"cue {cue.number} ({cue.name})"
-    events = []
-    if cue.scene is not None:
-        events.append(ParamChange(time, "scene", cue.scene, origin))
-    for name, value in cue.params:
-        ramp = cue.fade if cue.fade > 0 and catalogue.get(name).type == "float" else None
-        events.append(ParamChange(time, name, value, origin, ramp=ramp))
-    return events
+    body = CueBody(cue.name, cue.scene, cue.params)
+    return cue_changes(body, time, cue.fade, catalogue, f"cue {cue.number} ({cue.name})")
 
 
 class CuePlayer:

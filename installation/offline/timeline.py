@@ -8,23 +8,24 @@ file, the entry and the key.
 
 from __future__ import annotations
 
-import math
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from installation.config import parse_size
+from installation.cuesheet import (
+    CueBody,
+    check_keys,
+    cue_body,
+    cue_changes,
+    cue_table,
+    read_toml_file,
+    seconds,
+)
 from installation.errors import ConfigError
 from installation.events import ParamChange
-from installation.params import (
-    Catalogue,
-    ParamValue,
-    ParamValueError,
-    check_param_table,
-    unknown_name_message,
-)
+from installation.params import Catalogue, ParamValue, check_param_table
 from installation.resources import configs_dir, find_config_file, shipped_names
 from installation.vision.crowd import CrowdSettings
 
@@ -74,14 +75,9 @@ class Timeline:
         """Every parameter change of the cues, in show-time order."""
         changes: list[ParamChange] = []
         for cue in self.cues:
+            body = CueBody(cue.name, cue.scene, cue.params)
             origin = f"timeline {self.name}: {cue.name}"
-            if cue.scene is not None:
-                changes.append(ParamChange(cue.time, "scene", cue.scene, origin))
-            for name, value in cue.params:
-                # Only floats glide; ints, switches and choices change at once, as in cues.
-                numeric = catalogue.get(name).type == "float"
-                ramp = cue.ramp if cue.ramp > 0 and numeric else None
-                changes.append(ParamChange(cue.time, name, value, origin, ramp=ramp))
+            changes.extend(cue_changes(body, cue.time, cue.ramp, catalogue, origin))
         return sorted(changes, key=lambda change: change.time)
 
 
@@ -110,19 +106,13 @@ def resolve_timeline_path(name: str) -> Path:
 
 def load_timeline(path: Path, catalogue: Catalogue) -> Timeline:
     """Read and check a timeline file; any mistake is a ConfigError naming file and key."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the timeline: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    _no_unknown(f"{path}", data, _TOP_KEYS)
+    data = read_toml_file(path, "timeline")
+    check_keys(f"{path}", data, _TOP_KEYS)
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not name:
         raise ConfigError(f"{path}: name must be text")
-    duration = _seconds(f"{path}: duration", data.get("duration"), 1e-3, MAX_DURATION_S)
-    fps = _seconds(f"{path}: fps", data.get("fps", 30.0), 1.0, 240.0)
+    duration = seconds(f"{path}: duration", data.get("duration"), 1e-3, MAX_DURATION_S)
+    fps = _frame_rate(path, data.get("fps", 30.0))
     size_text = data.get("size", "1280x720")
     try:
         size = parse_size(str(size_text))
@@ -137,20 +127,9 @@ def load_timeline(path: Path, catalogue: Catalogue) -> Timeline:
     return Timeline(path, name, duration, fps, size, crowd, params, cues)
 
 
-def _no_unknown(where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    for key in table:
-        if key not in allowed:
-            message = unknown_name_message(key, list(allowed), "key")
-            raise ConfigError(f"{where}: {message}")
-
-
-def _seconds(where: str, value: Any, low: float, high: float) -> float:
-    if value is None:
-        raise ConfigError(f"{where} is missing (seconds, e.g. 60)")
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{where} must be a number (got {value!r})")
-    if not low <= value <= high:
-        raise ConfigError(f"{where} must be {low:g}..{high:g} (got {value!r})")
+def _frame_rate(path: Path, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 240:
+        raise ConfigError(f"{path}: fps must be a number 1..240 (got {value!r})")
     return float(value)
 
 
@@ -158,7 +137,7 @@ def _crowd(path: Path, table: Any) -> CrowdSettings:
     where = f"{path}: crowd"
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table: [crowd] seed = 2137 ...")
-    _no_unknown(where, table, tuple(_CROWD_KEYS))
+    check_keys(where, table, tuple(_CROWD_KEYS))
     values: dict[str, Any] = {}
     for key, value in table.items():
         kind = _CROWD_KEYS[key]
@@ -175,25 +154,8 @@ def _crowd(path: Path, table: Any) -> CrowdSettings:
 
 
 def _cue(path: Path, index: int, entry: Any, catalogue: Catalogue, duration: float) -> TimedCue:
-    number = index + 1
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{path}: cue #{number} must be a [[cue]] table")
-    name = entry.get("name", f"cue {number}")
-    where = f"{path}: cue #{number} ({name})"
-    _no_unknown(where, entry, _CUE_KEYS)
-    if not isinstance(name, str) or not name:
-        raise ConfigError(f"{where}: name must be text")
-    time = _seconds(f"{where}: time", entry.get("time"), 0.0, duration)
-    ramp = _seconds(f"{where}: ramp", entry.get("ramp", 0.0), 0.0, MAX_DURATION_S)
-    scene = entry.get("scene")
-    if scene is not None:
-        try:
-            scene = str(catalogue.get("scene").validate(scene))
-        except ParamValueError as exc:
-            raise ConfigError(f"{where}: scene {exc}") from None
-    params = check_param_table(
-        f"{where}: params", entry.get("params", {}), catalogue, allow_scene=False
-    )
-    if scene is None and not params:
-        raise ConfigError(f"{where}: a cue must set a scene or at least one parameter")
-    return TimedCue(time, name, scene, ramp, tuple(params))
+    where = cue_table(path, index, entry, _CUE_KEYS)
+    time = seconds(f"{where}: time", entry.get("time"), 0.0, duration)
+    ramp = seconds(f"{where}: ramp", entry.get("ramp", 0.0), 0.0, MAX_DURATION_S)
+    body = cue_body(where, index + 1, entry, catalogue)
+    return TimedCue(time, body.name, body.scene, ramp, body.params)
