@@ -139,3 +139,35 @@ def scan_names(is_name: Callable[[int], int], ceiling: int, gap: int) -> int:
             limit = max(limit, name + gap)
         name += 1
     return count
+
+
+class NewNames:
+    """Program and shader names that come to life during a GL call, to delete leftovers.
+
+    moderngl 5.13 leaves the program and the shader of a failed compile alive in the driver,
+    owned by no Python object: one of each for every broken save under hot reload, for as
+    long as the show runs (the soak test found it). Made just before the call, it notes
+    which names in a window above a fresh name are live; `delete_new` deletes those that
+    came since. Only the GL thread makes objects, so nothing else can appear in between.
+    """
+
+    def __init__(self, ctx: moderngl.Context, gap: int = 64) -> None:
+        self._gl = RawGL(ctx)
+        self._is_program = self._gl.is_name("glIsProgram")
+        self._is_shader = self._gl.is_name("glIsShader")
+        self._first = self._gl.fresh_name(None)
+        self._gap = gap
+        self._before = self._live()
+
+    def delete_new(self) -> int:
+        """Delete the programs and shaders made since; returns how many."""
+        delete_program = self._gl.function("glDeleteProgram", None, ctypes.c_uint)
+        delete_shader = self._gl.function("glDeleteShader", None, ctypes.c_uint)
+        new = sorted(self._live() - self._before)
+        for name in new:
+            (delete_program if self._is_program(name) else delete_shader)(name)
+        return len(new)
+
+    def _live(self) -> set[int]:
+        names = range(self._first, self._first + self._gap)
+        return {name for name in names if self._is_program(name) or self._is_shader(name)}

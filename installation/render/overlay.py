@@ -84,6 +84,9 @@ class TextOverlay:
     def draw(self, framebuffer: moderngl.Framebuffer, lines: Sequence[str]) -> None:
         """Draw `lines` over `framebuffer`; nothing at all when there are none."""
         if not lines:
+            if self._texture is not None:  # the errors are gone: so is their texture
+                self._texture.release()
+                self._texture, self._key, self._shown = None, None, False
             return
         width, height = framebuffer.viewport[2], framebuffer.viewport[3]
         key = (tuple(lines), width)

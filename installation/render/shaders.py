@@ -15,6 +15,7 @@ from pathlib import Path
 
 import moderngl
 
+from installation.render.globjects import NewNames
 from installation.render.glsl_errors import (
     ShaderDiagnostic,
     format_diagnostics,
@@ -100,8 +101,14 @@ def compile_program(
 ) -> moderngl.Program:
     """Build a program, turning the driver's log into a ShaderCompileError people can read."""
     try:
+        leftovers: NewNames | None = NewNames(ctx)
+    except RuntimeError:
+        leftovers = None  # no raw GL entry points: nothing to clean up with
+    try:
         return ctx.program(vertex_shader=vertex.text, fragment_shader=fragment.text)
     except moderngl.Error as exc:
+        if leftovers is not None:
+            leftovers.delete_new()  # moderngl keeps a failed program's objects alive
         failure = split_moderngl_error(str(exc))
         if failure is None:
             raise  # not a compile or link failure: let the original error through untouched
