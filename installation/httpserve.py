@@ -2,8 +2,23 @@
 
 from __future__ import annotations
 
+import socketserver
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """http.server's server without its name lookup at bind.
+
+    The standard one asks `socket.getfqdn` for the bound address, which for "0.0.0.0" asks
+    the network's name server about this machine: traffic the config never named (see the
+    README's "Privacy"). Nothing here uses the name, so it is the address itself.
+    """
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
 
 
 class BackgroundHTTPServer:
@@ -12,7 +27,7 @@ class BackgroundHTTPServer:
     def __init__(
         self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], name: str
     ) -> None:
-        self.httpd = ThreadingHTTPServer(address, handler)
+        self.httpd = _QuietHTTPServer(address, handler)
         self.httpd.daemon_threads = True
         # A short poll interval so stop() returns promptly.
         self._thread = threading.Thread(
