@@ -248,6 +248,27 @@ class HealthSection(_Section):
         return value
 
 
+class SuperviseSection(_Section):
+    """The restart-storm guard (see installation/supervise/storm.py)."""
+
+    # This many failed starts within storm_window_s start the show in a safe idle look,
+    # which ends (exit 0) after safe_idle_s so that a normal start is tried again. 0: off.
+    storm_failures: int = Field(5, ge=0, le=1000)
+    storm_window_s: float = Field(600.0, ge=1.0, le=86400.0)
+    safe_idle_s: float = Field(600.0, ge=1.0, le=86400.0)
+    # Where the list of recent starts is kept; "" for $STATE_DIRECTORY (systemd), else
+    # $XDG_STATE_HOME/nova-sanctuary, else ~/.local/state/nova-sanctuary.
+    state_dir: str = ""
+
+
+class LogSection(_Section):
+    """A log file beside stderr, rotated at max_mb with `backups` old files kept."""
+
+    file: str = ""  # "" logs to stderr (the journal under systemd) only
+    max_mb: float = Field(10.0, ge=0.01, le=10000.0)
+    backups: int = Field(3, ge=0, le=100)
+
+
 class Config(_Section):
     """The whole validated configuration (params are checked separately, see Settings)."""
 
@@ -263,6 +284,8 @@ class Config(_Section):
     vision: VisionSection = VisionSection()
     lighting: LightingSection = LightingSection()
     health: HealthSection = HealthSection()
+    supervise: SuperviseSection = SuperviseSection()
+    log: LogSection = LogSection()
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -125,10 +125,11 @@ def test_the_systemd_unit_runs_the_gallery_show_under_the_watchdog() -> None:
     service = unit["Service"]
     assert service["Type"] == "notify"
     assert service["NotifyAccess"] == "main"
-    assert service["WatchdogSec"] == "10"
+    assert service["WatchdogSec"] == "5"  # a frozen loop is restarted within 10 s
     assert service["Restart"] == "always"
-    assert service["RestartSec"] == "2"
+    assert service["RestartSec"] == "1"
+    assert service["StateDirectory"] == "nova-sanctuary"  # the restart-storm guard's file
     assert service["ExecStart"].endswith("/.venv/bin/installation run --config gallery")
     assert service["ExecStart"].startswith(service["WorkingDirectory"])
-    assert int(unit["Unit"]["StartLimitBurst"]) > 1
-    assert int(unit["Unit"]["StartLimitIntervalSec"]) > 0
+    # systemd never gives up: the show's restart-storm guard handles storms.
+    assert unit["Unit"]["StartLimitIntervalSec"] == "0"

@@ -8,5 +8,6 @@ BENCHMARKS: tuple[str, ...] = (
     "installation.bench.encode",
     "installation.bench.osc",
     "installation.bench.render",
+    "installation.bench.restart",
     "installation.bench.vision",
 )
