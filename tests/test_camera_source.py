@@ -318,14 +318,15 @@ def test_worker_logs_a_failing_frame_and_carries_on(
 def test_a_blank_camera_is_reported_and_its_return_noticed() -> None:
     camera = FakeCamera()
 
-    # Frames 1-40 black (a covered lens: still changing by a pixel, so not "frozen").
+    # Frames 1-100 black (a covered lens: still changing by a pixel, so not "frozen"): about
+    # a second, so that a loaded machine still sees the blank outlast lost_after.
     def image(i: int) -> Image:
-        frame = np.zeros((48, 64, 3), np.uint8) if i <= 40 else crowd_frame(1, i)
+        frame = np.zeros((48, 64, 3), np.uint8) if i <= 100 else crowd_frame(1, i)
         frame[0, 0, 0] = i % 256
         return frame
 
     camera.images = image
-    source = CameraSource(0, lost_after=0.15, opener=Opener(camera))
+    source = CameraSource(0, lost_after=0.3, opener=Opener(camera))
     got = run_source(
         source,
         lambda got: (

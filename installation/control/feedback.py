@@ -15,14 +15,15 @@ import logging
 import queue
 import socket
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pythonosc.osc_message_builder import OscMessageBuilder
 
+from installation.control.health_osc import health_values
 from installation.control.routes import Namespace
 from installation.control.state import ControlState, Origin
-from installation.control.stats import OscCounters, RateLimitedLog
+from installation.control.stats import OscCounters, RateLimitedLog, SendHealth, report_refusals
 from installation.emotions import EMOTIONS, dominant
 from installation.params import Catalogue, ParamValue
 from installation.show import FrameState
@@ -32,6 +33,7 @@ log = logging.getLogger("installation.osc")
 Address = tuple[str, int]
 # (address, args, targets): one OSC message to some of the targets.
 Outgoing = tuple[str, tuple[Any, ...], tuple[Address, ...]]
+HealthSource = Callable[[], Mapping[str, Any]]
 _QUEUE_LIMIT = 4096
 _UNREACHABLE_FROM_BOUND = {errno.EINVAL, errno.ENETUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}
 
@@ -43,17 +45,26 @@ class Transport:
     an unbound socket (a peer then cannot recognise our feedback, but it still arrives).
     """
 
-    def __init__(self, primary: socket.socket | None = None) -> None:
+    def __init__(
+        self,
+        primary: socket.socket | None = None,
+        what: str = "OSC feedback to",
+        logger: logging.Logger = log,
+    ) -> None:
         self._primary = primary
         self._fallback: set[Address] = set()
         self._own: socket.socket | None = None
-        self.problems = RateLimitedLog(log)
+        self.problems = RateLimitedLog(logger)
+        # A peer that is absent costs a line when it goes and one when it answers again.
+        self.health = SendHealth(logger, what)
 
     def sendto(self, data: bytes, address: Address) -> None:
+        """Send one datagram; never raises (an absent peer is noted in `health`)."""
         try:
             if self._primary is not None and address not in self._fallback:
                 try:
                     self._primary.sendto(data, address)
+                    self.health.ok()
                     return
                 except OSError as exc:
                     if exc.errno not in _UNREACHABLE_FROM_BOUND:
@@ -63,9 +74,12 @@ class Transport:
                 family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
                 self._own = socket.socket(family, socket.SOCK_DGRAM)
                 self._own.setblocking(False)
+                # Send-only, so it may hear "nobody listens" (the listening one must not).
+                report_refusals(self._own)
             self._own.sendto(data, address)
+            self.health.ok()
         except OSError as exc:
-            self.problems.warning("send", f"OSC feedback to {address[0]}:{address[1]}: {exc}")
+            self.health.error(f"{address[0]}:{address[1]}", exc)
 
     def close(self) -> None:
         if self._own is not None:
@@ -85,8 +99,12 @@ class FeedbackOutput:
         transport: Transport,
         rate: float = 30.0,
         status_interval: float = 1.0,
+        health: HealthSource | None = None,
     ) -> None:
         self.targets = tuple(targets)
+        # The health document (installation/supervise/health.py), read on this output's
+        # thread once a status interval: the frame loop never waits for it.
+        self.health = health
         self.catalogue = catalogue
         self.namespace = namespace
         self.state = state
@@ -99,7 +117,7 @@ class FeedbackOutput:
         self._last_sent: dict[str, float] = {}
         self._last_status: float | None = None
         self._frames_since_status = 0
-        self._queue: queue.Queue[Outgoing | None] = queue.Queue(maxsize=_QUEUE_LIMIT)
+        self._queue: queue.Queue[Outgoing | _HealthDue | None] = queue.Queue(maxsize=_QUEUE_LIMIT)
         self._thread = threading.Thread(target=self._run, name="osc-feedback", daemon=True)
 
     def start(self) -> None:
@@ -135,13 +153,18 @@ class FeedbackOutput:
             fps = self._frames_since_status / (frame.time - self._last_status)
             for field, value in status_values(frame, fps, self.state, self.counters).items():
                 self._queue_message(self.namespace.status_address(field), (value,), self.targets)
+            if self.health is not None:
+                self._queue_item(_HealthDue())
             self._last_status, self._frames_since_status = frame.time, 0
 
     def _queue_message(
         self, address: str, args: tuple[Any, ...], targets: tuple[Address, ...]
     ) -> None:
+        self._queue_item((address, args, targets))
+
+    def _queue_item(self, item: Outgoing | _HealthDue) -> None:
         try:
-            self._queue.put_nowait((address, args, targets))
+            self._queue.put_nowait(item)
         except queue.Full:
             self.dropped += 1  # the network is slower than the show; never wait for it
 
@@ -150,14 +173,35 @@ class FeedbackOutput:
             item = self._queue.get()
             if item is None:
                 return
-            address, args, targets = item
-            try:
-                data = encode(address, args)
-            except Exception as exc:  # a value python-osc cannot encode: skip it, keep going
-                self.transport.problems.warning("encode", f"OSC feedback {address}: {exc}")
+            if isinstance(item, _HealthDue):
+                self._send_health()
                 continue
-            for target in targets:
-                self.transport.sendto(data, target)
+            address, args, targets = item
+            self._send(address, args, targets)
+
+    def _send_health(self) -> None:
+        """One message per health field to every target (see routes.HEALTH_FIELDS)."""
+        assert self.health is not None
+        try:
+            values = health_values(self.health())
+        except Exception as exc:  # a bug in a health part must not end the feedback
+            self.transport.problems.warning("health", f"OSC health: {exc}")
+            return
+        for field, value in values.items():
+            self._send(self.namespace.health_address(field), (value,), self.targets)
+
+    def _send(self, address: str, args: tuple[Any, ...], targets: tuple[Address, ...]) -> None:
+        try:
+            data = encode(address, args)
+        except Exception as exc:  # a value python-osc cannot encode: skip it, keep going
+            self.transport.problems.warning("encode", f"OSC feedback {address}: {exc}")
+            return
+        for target in targets:
+            self.transport.sendto(data, target)
+
+
+class _HealthDue:
+    """Queued once a status interval: the sender thread reads and sends the health."""
 
 
 def encode(address: str, args: tuple[Any, ...]) -> bytes:

@@ -14,7 +14,13 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from installation.control.routes import MAX_RAMP_S, STATUS_FIELDS, Namespace, Route
+from installation.control.routes import (
+    HEALTH_FIELDS,
+    MAX_RAMP_S,
+    STATUS_FIELDS,
+    Namespace,
+    Route,
+)
 from installation.httpserve import BackgroundHTTPServer
 from installation.params import Catalogue, Param, ParamValue
 
@@ -97,6 +103,14 @@ def build_tree(
             "TYPE": tag,
             "ACCESS": READ_ONLY,
             "DESCRIPTION": description + " Sent once a second to each osc.feedback target.",
+        }
+    for field, tag, description in HEALTH_FIELDS:
+        address = namespace.health_address(field)
+        leaves[address] = {
+            "FULL_PATH": address,
+            "TYPE": tag,
+            "ACCESS": READ_ONLY,
+            "DESCRIPTION": description + " Health, once a second to each osc.feedback target.",
         }
     for address, leaf in sorted(leaves.items()):
         node = root

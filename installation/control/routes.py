@@ -79,6 +79,35 @@ STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# The health document (installation/supervise/health.py) as OSC, once a second to each
+# osc.feedback target, one message per field below <prefix>/health (name, type, what).
+HEALTH_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("status", "s", "ok, starting, or stalled (no frame for 5 s)."),
+    ("fps", "f", "Frames a second over the last 5 s."),
+    ("frame_time_p99_ms", "f", "99th percentile frame time over the last 5 s, in ms."),
+    ("dropped_frames", "i", "Frames since start that took over twice the target period."),
+    ("faces", "i", "Faces in view."),
+    ("camera", "s", "The face source and its state, e.g. 'camera:0 absent'."),
+    ("uptime_s", "f", "Seconds since the show started."),
+    ("memory_mb", "f", "Resident memory in MB."),
+    ("osc/received", "i", "OSC datagrams received."),
+    ("osc/applied", "i", "OSC messages applied."),
+    (
+        "osc/rejected",
+        "i",
+        "OSC datagrams or messages refused; each reason also as osc/rejected/<reason>.",
+    ),
+    (
+        "lighting",
+        "s",
+        "Each lighting output and its state (sending, receiver vanished, waiting, off); "
+        "'off' with none.",
+    ),
+    ("errors", "i", "Warnings and errors kept (the last 5)."),
+    ("last_error", "s", "The last warning or error logged ('' for none)."),
+)
+
+
 @dataclass(frozen=True)
 class Route:
     """One address the receiver answers."""
@@ -109,6 +138,9 @@ class Namespace:
     def status_address(self, field: str) -> str:
         return f"{self.prefix}/status/{field}"
 
+    def health_address(self, field: str) -> str:
+        return f"{self.prefix}/health/{field}"
+
 
 def build_namespace(catalogue: Catalogue) -> Namespace:
     """All routes: parameters, their ramps (floats only), then actions."""
@@ -125,9 +157,11 @@ def build_namespace(catalogue: Catalogue) -> Namespace:
         routes[address] = Route(address, "action", action=action)
     # What we send out (another installation's feedback may send it to us): accepted and
     # ignored, so two installations mirroring each other do not log each other's status.
-    for address in [catalogue.prefix + "/pong"] + [
-        f"{catalogue.prefix}/status/{field}" for field, _, _ in STATUS_FIELDS
-    ]:
+    for address in (
+        [catalogue.prefix + "/pong"]
+        + [f"{catalogue.prefix}/status/{field}" for field, _, _ in STATUS_FIELDS]
+        + [f"{catalogue.prefix}/health/{field}" for field, _, _ in HEALTH_FIELDS]
+    ):
         routes.setdefault(address, Route(address, "info"))
     return Namespace(prefix=catalogue.prefix, routes=routes)
 
@@ -178,6 +212,9 @@ def namespace_json(catalogue: Catalogue) -> list[dict[str, Any]]:
         entries.append(
             _entry(f"status.{field}", namespace.status_address(field), "status", description)
         )
+    for field, _, description in HEALTH_FIELDS:
+        name = "health." + field.replace("/", ".")
+        entries.append(_entry(name, namespace.health_address(field), "health", description))
     return entries
 
 

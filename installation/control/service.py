@@ -8,17 +8,18 @@ is a warning, not the end of an unattended show.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from installation.config import OscSection, Settings, parse_host_port
 from installation.control.allow import AllowList
 from installation.control.cues import CueList, CuePlayer, load_cue_list, resolve_cue_path
 from installation.control.dispatch import Dispatcher
-from installation.control.feedback import FeedbackOutput, Transport
+from installation.control.feedback import FeedbackOutput, HealthSource, Transport
 from installation.control.gate import EventGate
 from installation.control.mdns import Advertiser
 from installation.control.oscquery import EXTENSIONS, OscQueryServer, build_tree
@@ -48,6 +49,8 @@ class OscControl:
     go_guard: float = 0.25
     # Overrides osc.listen; tests and benchmarks use port 0 (any free port).
     listen_address: Address | None = None
+    # The health document to send once a second below <prefix>/health (set before start).
+    health_source: HealthSource | None = None
     namespace: Namespace = field(init=False)
     state: ControlState = field(init=False)
     counters: OscCounters = field(init=False, default_factory=OscCounters)
@@ -106,6 +109,7 @@ class OscControl:
             _transport(self.receiver),
             rate=self.osc.feedback_rate,
             status_interval=self.osc.status_interval,
+            health=self.health_source,
         )
         self.feedback.start()
         self._start_query()
@@ -128,6 +132,35 @@ class OscControl:
         self.frame_done()
         if self.feedback is not None:
             self.feedback.send(frame)
+
+    def health(self) -> dict[str, Any]:
+        """OSC counters and feedback for the health page; safe from any thread."""
+        counts = self.counters.snapshot()
+        rejected = cast(dict[str, int], counts["rejected"])
+        receiver = self.receiver
+        feedback = self.feedback
+        listening = ""
+        if receiver is not None:
+            with contextlib.suppress(OSError):  # closed by stop()
+                host, port = receiver.address
+                listening = f"{host}:{port}"
+        return {
+            "listening": listening,
+            "received": counts["received"],
+            "messages": counts["messages"],
+            "applied": counts["applied"],
+            "rejected": rejected,
+            "rejected_total": sum(rejected.values()),
+            "feedback": {
+                "targets": [f"{host}:{port}" for host, port in self.feedback_targets],
+                "dropped": 0 if feedback is None else feedback.dropped,
+                **(
+                    {"state": "off"}
+                    if feedback is None or not self.feedback_targets
+                    else feedback.transport.health.snapshot()
+                ),
+            },
+        }
 
     def frame_done(self) -> None:
         """The frame loop has drained the event queue (see EventGate)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -83,3 +86,90 @@ class RateLimitedLog:
         more = f" (and {suppressed} more like it)" if suppressed else ""
         self._logger.warning("%s%s", message, more)
         return True
+
+
+# How long after a refused or unreachable send a receiver still counts as vanished: sends
+# go out at least once a second (keep-alives, status), and Linux reports an ICMP error on
+# the send after the one that caused it, so a few seconds spans several reports.
+VANISHED_FOR_S = 3.0
+# linux/in.h; the socket module does not export it.
+_IP_RECVERR = 11
+
+
+class SendHealth:
+    """What one UDP sender knows of its receivers: packets sent, failures, and a state.
+
+    Fed by the sending thread, read by the health page; safe across threads. A failing
+    receiver is logged when it starts failing and when it answers again, never per packet:
+    an unattended show may send to an unplugged node for weeks.
+    """
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        what: str,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger = logger
+        self._what = what
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self.sent = 0
+        self.failed = 0
+        self.last_error = ""
+        self._failed_at: float | None = None
+        self._failing = False
+        self._target = ""
+
+    def ok(self) -> None:
+        with self._lock:
+            self.sent += 1
+            if not self._failing or self._recently_failed():
+                return
+            self._failing = False
+        self._logger.info("%s %s: sends go through again", self._what, self._target)
+
+    def error(self, target: str, exc: OSError) -> None:
+        with self._lock:
+            self.failed += 1
+            self.last_error = f"{target}: {exc.strerror or exc}"
+            self._target = target
+            self._failed_at = self._monotonic()
+            if self._failing:
+                return
+            self._failing = True
+            line = self.last_error
+        self._logger.warning("%s %s; still sending, and saying so when it works", self._what, line)
+
+    def _recently_failed(self) -> bool:
+        return self._failed_at is not None and self._monotonic() - self._failed_at < VANISHED_FOR_S
+
+    def state(self) -> str:
+        """ "receiver vanished" (a send failed in the last few s), "sending", or "waiting"."""
+        with self._lock:
+            if self._recently_failed():
+                return "receiver vanished"
+            return "sending" if self.sent else "waiting"
+
+    def snapshot(self) -> dict[str, object]:
+        state = self.state()
+        with self._lock:
+            return {
+                "state": state,
+                "sent": self.sent,
+                "failed": self.failed,
+                "last_error": self.last_error,
+            }
+
+
+def report_refusals(sock: socket.socket) -> None:
+    """Ask Linux to report ICMP errors (port unreachable) on this send-only socket.
+
+    Without it an unconnected UDP socket never learns that nobody listens; with it the next
+    send raises ConnectionRefusedError. Only for sockets that never receive (it would turn
+    a receiver's recv into an error too); a no-op where the option does not exist.
+    """
+    if not sys.platform.startswith("linux") or sock.family != socket.AF_INET:
+        return
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)

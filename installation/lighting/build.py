@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable
 from functools import partial
-from typing import Protocol
+from typing import Any, Protocol
 
 from installation.config import LightingSection, Settings, parse_host_port
 from installation.errors import ConfigError
@@ -35,6 +35,10 @@ class LightingPart(Protocol):
     def stop(self) -> None: ...
 
     def send(self, frame: FrameState) -> None: ...
+
+    def health(self) -> dict[str, Any]:
+        """Protocol, target and state (sending, receiver vanished, waiting, off)."""
+        ...
 
 
 def build_lighting(catalogue: Catalogue, settings: Settings) -> list[LightingPart]:
@@ -66,6 +70,8 @@ def dmx_output(lighting: LightingSection, patch: Patch) -> DmxOutput:
         rate=lighting.rate,
         on_exit=lighting.on_exit,
         description=describe(lighting),
+        protocol={"sacn": "sACN", "artnet": "Art-Net"}.get(lighting.protocol, lighting.protocol),
+        target=f"{lighting.target}:{_port(lighting)}",
     )
 
 
@@ -82,9 +88,13 @@ def transport_opener(lighting: LightingSection, patch: Patch) -> Callable[[], Dm
     return partial(ArtnetTransport, patch.universes, target, port)
 
 
+def _port(lighting: LightingSection) -> int:
+    return lighting.port or (SACN_PORT if lighting.protocol == "sacn" else ARTNET_PORT)
+
+
 def describe(lighting: LightingSection) -> str:
     name = {"sacn": "sACN", "artnet": "Art-Net"}.get(lighting.protocol, lighting.protocol)
-    port = lighting.port or (SACN_PORT if lighting.protocol == "sacn" else ARTNET_PORT)
+    port = _port(lighting)
     delay = f", delay {lighting.delay_ms:g} ms" if lighting.delay_ms else ""
     return f"{name} to {lighting.target} port {port}{delay}"
 

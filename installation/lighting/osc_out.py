@@ -50,7 +50,7 @@ class DeskOscOutput:
         self._sent: dict[str, tuple[Any, ...]] = {}
         self._held: dict[str, tuple[Any, ...]] = {}
         self._last_time: dict[str, float] = {}
-        self._transport = Transport()
+        self._transport = Transport(what="lighting: OSC to", logger=log)
         self._transport.problems = RateLimitedLog(log, interval=10.0)
         self._pump: Pump[Message] | None = None
 
@@ -85,6 +85,18 @@ class DeskOscOutput:
             self._pump.stop()
             self._pump = None
         self._transport.close()
+
+    def health(self) -> dict[str, Any]:
+        """Protocol, targets and state for the health page; safe from any thread."""
+        return {
+            "protocol": "OSC",
+            "target": ", ".join(f"{host}:{port}" for host, port in self.targets),
+            **(
+                self._transport.health.snapshot()
+                if self._pump is not None
+                else {"state": "off", "sent": 0, "failed": 0, "last_error": ""}
+            ),
+        }
 
     def _deliver(self, message: Message) -> None:
         data = encode(*message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from installation.events import EventQueue
 from installation.frame import FrameState
@@ -40,8 +41,12 @@ class DmxOutput:
         rate: float = 44.0,
         on_exit: str = "terminate",
         description: str = "",
+        protocol: str = "",
+        target: str = "",
     ) -> None:
         self.patch = patch
+        self.protocol = protocol
+        self.target = target
         self.on_exit = on_exit
         self._open = open_transport
         self._delay = delay
@@ -85,6 +90,19 @@ class DmxOutput:
         if self._transport is not None:
             self._transport.close(self.on_exit)
         self._pump = self._transport = None
+
+    def health(self) -> dict[str, Any]:
+        """Protocol, target and state for the health page; safe from any thread.
+
+        "off" when the transport could not open (or before start, after stop).
+        """
+        transport = self._transport
+        state: dict[str, Any] = (
+            {"state": "off", "sent": 0, "failed": 0, "last_error": ""}
+            if transport is None
+            else transport.health.snapshot()
+        )
+        return {"protocol": self.protocol, "target": self.target, **state}
 
     def _write(self, values: Universes) -> None:
         assert self._transport is not None

@@ -3,7 +3,8 @@
 Both libraries build every packet. Neither library's own sending thread is used: the
 lighting output's pump drives them, so one thread owns pacing (at most `rate` sends a
 second while values change, a keep-alive every second while they don't) and the delay.
-A receiver that is gone costs one log line every 10 seconds, never an exception.
+A receiver that is gone costs a log line when it goes and one when it is back, never an
+exception; `health` says which (sending, receiver vanished, waiting).
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ from sacn import sACNsender
 from sacn.sending.sender_socket_udp import SenderSocketUDP
 from stupidArtnet import StupidArtnet
 
-from installation.control.stats import RateLimitedLog
+from installation.control.stats import SendHealth, report_refusals
 
 log = logging.getLogger("installation.lighting")
 
 SACN_PORT = 5568
 ARTNET_PORT = 6454
 KEEP_ALIVE = 1.0  # seconds between sends of unchanged values
-_PROBLEM_INTERVAL = 10.0
 
 
 class DmxTransport(Protocol):
     """Sends universes; `tick` is called by the pump at most `rate` times a second."""
+
+    health: SendHealth
 
     def write(self, universe: int, data: bytes) -> None:
         """New values for a universe; they go out at the next tick."""
@@ -50,11 +52,12 @@ class _PacedSocket(SenderSocketUDP):  # type: ignore[misc]
     sends to `port` (tests listen on a free one) and the pump ticks the library instead.
     """
 
-    def __init__(self, port: int, problems: RateLimitedLog) -> None:
+    def __init__(self, port: int, health: SendHealth) -> None:
         # Port 0: an ephemeral source port, so a receiver on this machine keeps 5568.
         super().__init__(None, "0.0.0.0", 0, 44)
         self.port = port
-        self.problems = problems
+        self.health = health
+        report_refusals(self._socket)
 
     def start(self) -> None:  # the pump ticks the sender; no thread here
         pass
@@ -65,8 +68,9 @@ class _PacedSocket(SenderSocketUDP):  # type: ignore[misc]
     def send_packet(self, data: bytearray, destination: str) -> None:
         try:
             self._socket.sendto(bytes(data), (destination, self.port))
+            self.health.ok()
         except OSError as exc:
-            self.problems.warning("send", f"sACN to {destination}:{self.port}: {exc}")
+            self.health.error(f"{destination}:{self.port}", exc)
 
 
 class SacnTransport:
@@ -80,8 +84,8 @@ class SacnTransport:
         priority: int = 100,
         source_name: str = "Nova Sanctuary",
     ) -> None:
-        self.problems = RateLimitedLog(log, interval=_PROBLEM_INTERVAL)
-        self._socket = _PacedSocket(port, self.problems)
+        self.health = SendHealth(log, "lighting: sACN to")
+        self._socket = _PacedSocket(port, self.health)
         multicast = target == "multicast"
         self._sender = sACNsender(
             source_name=source_name,
@@ -139,21 +143,23 @@ class SacnTransport:
 
 
 class _QuietSocket:
-    """Stands in for stupidArtnet's socket: errors become rate-limited log lines.
+    """Stands in for stupidArtnet's socket: errors go to `health` (a line per change).
 
     The library prints socket errors to stdout, where the show's status lines go.
     """
 
-    def __init__(self, sock: socket.socket, problems: RateLimitedLog, target: str) -> None:
+    def __init__(self, sock: socket.socket, health: SendHealth, target: str) -> None:
         self._sock = sock
-        self._problems = problems
+        self._health = health
         self._target = target
+        report_refusals(sock)
 
     def sendto(self, data: bytes, address: tuple[str, int]) -> None:
         try:
             self._sock.sendto(data, address)
+            self._health.ok()
         except OSError as exc:
-            self._problems.warning("send", f"Art-Net to {self._target}:{address[1]}: {exc}")
+            self._health.error(f"{self._target}:{address[1]}", exc)
 
     def close(self) -> None:
         self._sock.close()
@@ -163,7 +169,7 @@ class ArtnetTransport:
     """Art-Net ArtDMX to one host or broadcast, one library sender per universe."""
 
     def __init__(self, universes: tuple[int, ...], target: str, port: int = ARTNET_PORT) -> None:
-        self.problems = RateLimitedLog(log, interval=_PROBLEM_INTERVAL)
+        self.health = SendHealth(log, "lighting: Art-Net to")
         broadcast = target == "broadcast"
         host = "255.255.255.255" if broadcast else target
         self._senders: dict[int, StupidArtnet] = {}
@@ -174,7 +180,7 @@ class ArtnetTransport:
         for universe in universes:
             sender = StupidArtnet(host, universe, 512, 44, True, broadcast, port=port)
             sock = sender.socket_client
-            sender.socket_client = _QuietSocket(sock, self.problems, host)
+            sender.socket_client = _QuietSocket(sock, self.health, host)
             self._senders[universe] = sender
             self._data[universe] = None
 

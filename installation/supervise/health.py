@@ -14,10 +14,10 @@ import resource
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
-from typing import Any
+from typing import Any, Protocol
 
 from installation.config import parse_host_port
 from installation.events import EventQueue
@@ -40,11 +40,17 @@ KEYS = (
     "scene",
     "source",
     "source_state",
+    "camera",
+    "osc",
+    "lighting",
     "uptime_s",
     "last_frame_age_s",
     "memory_mb",
     "errors",
 )
+# Parts that report on themselves (each a small thread-safe `health()` of its own service):
+# the name in the document, and what it holds while no such part was added.
+PARTS = ("camera", "osc", "lighting")
 
 
 @dataclass
@@ -78,6 +84,13 @@ class HealthMonitor(logging.Handler):
         self._times: deque[tuple[float, float]] = deque()  # (when, frame time) in the window
         self._dropped = 0
         self._errors: deque[str] = deque(maxlen=KEPT_ERRORS)
+        self._parts: dict[str, Callable[[], Any]] = {}
+
+    def add_part(self, name: str, report: Callable[[], Any]) -> None:
+        """Report `name` (one of PARTS) from `report()`, called on the reader's thread."""
+        if name not in PARTS:
+            raise ValueError(f"health part must be one of {', '.join(PARTS)} (got {name!r})")
+        self._parts[name] = report
 
     def send(self, frame: FrameState) -> None:
         """FrameOutput: note the frame (cheap: no formatting, no system calls)."""
@@ -133,11 +146,50 @@ class HealthMonitor(logging.Handler):
             "scene": latest.scene,
             "source": latest.source,
             "source_state": latest.source_state,
+            **self._part_reports(latest),
             "uptime_s": round(now - self._started, 2),
             "last_frame_age_s": None if age is None else round(age, 3),
             "memory_mb": resident_mb(),
             "errors": errors,
         }
+
+    def _part_reports(self, latest: _Latest) -> dict[str, Any]:
+        defaults: dict[str, Any] = {
+            "camera": {"source": latest.source, "state": latest.source_state},
+            "osc": {"state": "off"},
+            "lighting": [],
+        }
+        reports = {}
+        for name in PARTS:
+            report = self._parts.get(name)
+            try:
+                reports[name] = defaults[name] if report is None else report()
+            except Exception as exc:  # one part's bug costs its entry, not the page
+                reports[name] = {"error": f"{type(exc).__name__}: {exc}"}
+        # The frame says what the source reports; the part may say more (or correct it).
+        reports["camera"] = {**defaults["camera"], **reports["camera"]}
+        return reports
+
+
+class ReportsHealth(Protocol):
+    def health(self) -> Any: ...
+
+
+def report_parts(
+    monitor: HealthMonitor,
+    *,
+    osc: ReportsHealth | None,
+    lighting: Sequence[ReportsHealth],
+    source: object,
+) -> None:
+    """Add the services' own `health()` to the document (the source's only if it has one)."""
+    if osc is not None:
+        monitor.add_part("osc", osc.health)
+    outputs = tuple(lighting)
+    monitor.add_part("lighting", lambda: [output.health() for output in outputs])
+    camera = getattr(source, "health", None)
+    if callable(camera):
+        monitor.add_part("camera", camera)
 
 
 def _p99(values: list[float]) -> float:

@@ -9,13 +9,14 @@ from pathlib import Path
 from installation.config import Config
 from installation.errors import ConfigError, MissingPartError
 from installation.vision.camera import CameraSource
-from installation.vision.capture import CaptureTarget, open_capture, probe_camera
+from installation.vision.capture import BACKOFF_MAX_S, CaptureTarget, open_capture, probe_camera
 from installation.vision.crowd import CrowdSettings
 from installation.vision.models import ModelError
 from installation.vision.pipeline import VisionPipeline, VisionSettings
 from installation.vision.simulated import SimulatedCrowdSource
 from installation.vision.smile import SmileSettings
 from installation.vision.source import FaceSource
+from installation.vision.waiting import CameraWhenPresent
 
 
 @dataclass
@@ -40,7 +41,8 @@ def choose_source(config: Config, probe: Callable[[int], bool] = probe_camera) -
     """The source the config asks for, or the simulated crowd when a camera is missing.
 
     A missing camera is a notice and the simulated crowd, unless `source.required` is true;
-    a missing video file is a config error (a typo should not silently become a rehearsal).
+    a camera named in the config (`camera:N`) is looked for again until it appears. A
+    missing video file is a config error (a typo should not silently become a rehearsal).
     """
     spec = config.source.spec
     if spec.kind == "sim":
@@ -69,6 +71,22 @@ def choose_source(config: Config, probe: Callable[[int], bool] = probe_camera) -
             "with --set source.required=false"
         )
     sim = simulated_source(config)
+    if spec.kind == "camera":
+        # Asked for by name: keep looking for it, so a camera plugged in (or a USB hub that
+        # powers up) after the computer booted is picked up without a restart.
+        camera = _camera_choice(config, index)
+        waiting = CameraWhenPresent(
+            camera.source.name, sim, lambda: camera.source, lambda: probe(index)
+        )
+        return SourceChoice(
+            waiting,
+            [
+                f"{missing}: using the simulated crowd instead ({sim.description}) until it "
+                "appears; "
+                f"looking for it again every {BACKOFF_MAX_S:g} s at most",
+                *camera.notices[1:],
+            ],
+        )
     return SourceChoice(sim, [f"{missing}: using the simulated crowd instead ({sim.description})"])
 
 
