@@ -112,7 +112,8 @@ def test_a_video_file_that_appears_takes_over_from_the_simulated_crowd(tmp_path:
         backoff_max=0.2,
     )
     events, got = EventQueue(), list[Event]()
-    source.start(events, time.monotonic)
+    began = time.monotonic()
+    source.start(events, lambda: time.monotonic() - began)  # show time starts at 0, as in a show
     try:
         assert wait_for(lambda: any(isinstance(e, FacesObserved) for e in drain(events, got)))
         assert {e.source for e in got if isinstance(e, FacesObserved)} == {"sim"}

@@ -66,6 +66,28 @@ def test_answers_survive_pruning_and_rebuilding() -> None:
     assert crowd.faces_at(398.0) == fresh.faces_at(398.0) == late
 
 
+def test_a_first_question_hours_in_keeps_the_cache_short() -> None:
+    # A clock that starts at the machine's uptime asks hours in at once. The catch-up must
+    # not hold every visitor since t = 0 (that made it quadratic: 12 s at 13 hours).
+    settings = CrowdSettings(seed=3, arrival_rate=2.0, mean_stay=5.0)
+    jumped, walked = SimulatedCrowd(settings), SimulatedCrowd(settings)
+    held: list[int] = []
+    prune = jumped._prune
+
+    def measured_prune(t: float) -> None:
+        held.append(len(jumped._people))
+        prune(t)
+
+    jumped._prune = measured_prune  # type: ignore[method-assign]
+    at = 2000.0
+    answer = jumped.faces_at(at)
+    # About 2000 visitors come in those 2000 s; two minutes' worth may be held at once.
+    assert max(held) < 400
+    for t in range(0, int(at), 3):
+        walked.faces_at(float(t))
+    assert answer == walked.faces_at(at)
+
+
 def test_different_seeds_give_different_crowds(seven: Run) -> None:
     assert _run(CrowdSettings(seed=8)) != seven
 

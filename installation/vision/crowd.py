@@ -249,6 +249,10 @@ class SimulatedCrowd:
             if present < self.settings.max_people:
                 self._admit(arrive)
             self._next_arrival = self._draw_gap(arrive)
+            # A first question hours into the show (a clock that starts at the machine's
+            # uptime, a seek in a timeline) meets thousands of arrivals: prune as we go, so
+            # the count above stays short and the catch-up is linear, not quadratic.
+            self._prune(arrive)
 
     def _prune(self, t: float) -> None:
         # A week of running meets ~10^5 people; keep only those who might still matter.
