@@ -10,29 +10,36 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Protocol
 
 import moderngl
 
 from installation.clock import RealTimeClock
 from installation.config import Settings
-from installation.control.service import build_control
+from installation.control.service import OscControl, build_control
 from installation.events import EventQueue, StopRequested
 from installation.lighting.build import build_lighting
 from installation.loop import FrameOutput, LoopResult, Service, run_frames
 from installation.palette import load_palette
 from installation.params import Catalogue
+from installation.privacy import forbid_core_dumps
 from installation.record.session import SessionRecorder
+from installation.reload import ConfigReloader, reload_on_hangup
 from installation.render.context import create_offscreen_context, describe
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
 from installation.render.snapshot import write_png
+from installation.render.stage import Stage
 from installation.render.window import WindowTarget, WindowUnavailableError, display_available
 from installation.resources import shaders_dir
 from installation.show import FrameState, Show
 from installation.status import StatusReporter
-from installation.supervise.health import Health, HealthMonitor
+from installation.supervise.health import Health, HealthMonitor, report_parts
 from installation.supervise.notify import Watchdog
-from installation.vision.select import choose_source
+from installation.supervise.storm import IdleSource
+from installation.supervise.testhooks import fault_hooks
+from installation.vision.select import SourceChoice, choose_source
+from installation.vision.source import FaceSource
 
 log = logging.getLogger("installation")
 
@@ -43,16 +50,44 @@ class RunOptions:
 
     snapshot: Path | None = None
     record: Path | None = None  # a session file (JSON Lines) to record the show's events in
+    # Reads the config again as at start-up (same files, same --set); SIGHUP calls it.
+    reload: Callable[[], Settings] | None = None
+    harness: Harness | None = None  # `installation soak`'s faults and probes
+    safe_idle: bool = False  # the restart-storm guard's quiet start (supervise/storm.py)
+
+
+class Harness(Protocol):
+    """What `installation soak` adds to a real show (installation/soak/harness.py).
+
+    It is a Service and a FrameOutput, started after every other part; `attach` hands it
+    the GL context and renderer (it counts GL objects and reads shader errors on the GL
+    thread, in `send`).
+    """
+
+    shader_root: Path
+
+    def wrap_source(self, source: FaceSource) -> FaceSource: ...
+
+    def attach(self, ctx: moderngl.Context, renderer: Renderer) -> None: ...
+
+    def start(self, events: EventQueue, now: Callable[[], float]) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def send(self, frame: FrameState) -> None: ...
 
 
 def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> int:
     """Run the show until it is stopped; returns the exit code."""
+    forbid_core_dumps()  # before any camera frame is in memory
     config = settings.config
     palette = load_palette(config.show.palette)
     # Before any window or socket opens: a bad cue list or feedback target is a ConfigError.
     control = build_control(catalogue, settings)
     lighting = build_lighting(catalogue, settings)
-    choice = choose_source(config)
+    choice = SourceChoice(IdleSource()) if options.safe_idle else choose_source(config)
+    harness = options.harness
+    source = choice.source if harness is None else harness.wrap_source(choice.source)
     # Before the window too: a recording that cannot be written is a mistake to fix first.
     recorder = (
         None if options.record is None else SessionRecorder(options.record, settings, catalogue)
@@ -61,17 +96,26 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
         log.info("%s", notice)
 
     target, ctx = _open_target(settings)
-    renderer = Renderer(
-        ctx,
-        shaders_dir(),
-        catalogue,
-        glow_scale=config.render.glow_scale,
-        growth_scale=config.render.growth_scale,
-        growth_steps=config.render.growth_steps,
-        max_faces=config.render.max_faces,
-        keystone=config.output.corners,
-        watch=config.render.hot_reload,
+
+    def make_renderer(ctx: moderngl.Context) -> Renderer:
+        return Renderer(
+            ctx,
+            shaders_dir() if harness is None else harness.shader_root,
+            catalogue,
+            glow_scale=config.render.glow_scale,
+            growth_scale=config.render.growth_scale,
+            growth_steps=config.render.growth_steps,
+            max_faces=config.render.max_faces,
+            keystone=config.output.corners,
+            watch=config.render.hot_reload,
+        )
+
+    # In auto mode an offscreen show moves into a window when a display appears.
+    auto = config.window.headless == "auto"
+    stage = Stage(
+        target, ctx, make_renderer, open_window=_window_opener(settings) if auto else None
     )
+    renderer = stage.renderer
     width, height = target.framebuffer.viewport[2:]
     output = f"{target.kind}:{width}x{height}"
     log.info("rendering %s on %s", output, describe(ctx))
@@ -90,18 +134,31 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     health = Health(
         config.health.listen, HealthMonitor(config.render.fps, source=choice.source.name)
     )
-    services: list[Service] = [choice.source, control, *lighting, health, watchdog]
-    outputs: list[FrameOutput] = [control, *lighting, health, watchdog]
+    network: list[OscControl] = [] if options.safe_idle else [control]  # safe idle: no OSC
+    # Each part reports on itself; the health also goes out over OSC with the status.
+    report_parts(health.monitor, osc=control, lighting=lighting, source=choice.source)
+    control.health_source = health.monitor.snapshot
+    services: list[Service] = [source, *network, *lighting, health, watchdog]
+    outputs: list[FrameOutput] = [*network, *lighting, health, watchdog, *fault_hooks()]
+    if harness is not None:
+        harness.attach(ctx, renderer)
+        services.append(harness)
+        outputs.append(harness)
+    reloader = (
+        None
+        if options.reload is None
+        else ConfigReloader(options.reload, settings, events, clock.now)
+    )
     try:
-        with _stop_on_signals(events, clock.now):
+        with _stop_on_signals(events, clock.now), reload_on_hangup(reloader):
             for service in services:
                 service.start(events, clock.now)
             result = run_frames(
                 clock=clock,
                 events=events,
                 show=show,
-                renderer=renderer,
-                target=target,
+                renderer=stage,
+                target=stage,
                 status=status,
                 outputs=outputs,
                 duration=config.show.duration,
@@ -115,11 +172,11 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
             recorder.close()
             log.info("recorded the show's events to %s", recorder.path)
         if options.snapshot is not None and result.last_frame is not None:
-            _write_snapshot(ctx, renderer, result.last_frame, (width, height), options.snapshot)
-        renderer.release()
-        target.release()
-        if isinstance(target, OffscreenTarget):
-            ctx.release()
+            size = stage.framebuffer.viewport[2:]
+            _write_snapshot(
+                stage.ctx, stage.renderer, result.last_frame, (size[0], size[1]), options.snapshot
+            )
+        stage.release()
         print(status.summary(elapsed, result.reason), flush=True)
     return 0
 
@@ -142,6 +199,13 @@ def _write_snapshot(
     finally:
         snapshot.release()
     log.info("snapshot written to %s", path)
+
+
+def _window_opener(settings: Settings) -> Callable[[], WindowTarget]:
+    window = settings.config.window
+    return lambda: WindowTarget(
+        window.size_px, fullscreen=window.fullscreen, screen=window.screen, vsync=window.vsync
+    )
 
 
 def _open_target(settings: Settings) -> tuple[WindowTarget | OffscreenTarget, moderngl.Context]:

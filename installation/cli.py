@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import json
 import logging
@@ -12,11 +13,13 @@ from typing import Any
 
 from installation import __version__
 from installation.bench import BENCHMARKS
-from installation.config import load_settings, parse_size
-from installation.errors import UserError
+from installation.config import Settings, load_settings, parse_size
+from installation.errors import ConfigError, UserError
 from installation.lighting import commands as lighting_commands
 from installation.offline import commands as offline_commands
-from installation.params import load_catalogue
+from installation.params import Catalogue, load_catalogue
+from installation.soak import commands as soak_commands
+from installation.supervise import commands as supervise_commands
 from installation.vision import commands as vision_commands
 from installation.vision.spec import SOURCE_FORMS, SourceSpec
 
@@ -134,9 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     doctor.add_argument("--config", metavar="FILE", help="check against this config")
     doctor.set_defaults(handler=_doctor)
+    notice = commands.add_parser(
+        "notice",
+        help="print the privacy notice for the gallery wall",
+        description="Print configs/notice.md: what the camera does and does not do.",
+    )
+    notice.set_defaults(handler=_notice)
     vision_commands.register(commands)  # smiles evaluate, models fetch
     lighting_commands.register(commands)  # lighting test
     offline_commands.register(commands)  # render
+    soak_commands.register(commands)  # soak
+    supervise_commands.register(commands)  # supervise
 
     bench = commands.add_parser(
         "bench",
@@ -151,14 +162,42 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from installation.app import RunOptions, run_show
+    from installation.supervise.logfile import add_log_file
+    from installation.supervise.storm import guarded_run, run_despite_config_error
 
     catalogue = load_catalogue()
-    settings = load_settings(catalogue, args.config, args.overrides, _flags(args))
+    flags = _flags(args)
     if args.snapshot is not None and args.snapshot.suffix.lower() != ".png":
         raise UserError(f"--snapshot {args.snapshot}: the file name must end in .png")
     if args.record is not None and args.record.suffix.lower() != ".jsonl":
         raise UserError(f"--record {args.record}: the file name must end in .jsonl")
-    return run_show(catalogue, settings, RunOptions(snapshot=args.snapshot, record=args.record))
+    options = RunOptions(
+        snapshot=args.snapshot,
+        record=args.record,
+        # SIGHUP reads the same files and --set again (installation/reload.py).
+        reload=lambda: load_settings(catalogue, args.config, args.overrides, flags),
+    )
+
+    def run(run_settings: Settings, idle: bool) -> int:
+        return run_show(catalogue, run_settings, dataclasses.replace(options, safe_idle=idle))
+
+    try:
+        settings = load_settings(catalogue, args.config, args.overrides, flags)
+    except ConfigError as error:
+        # Under systemd a broken config would be restarted into the same error forever.
+        return run_despite_config_error(error, lambda: _built_in(catalogue, flags), run)
+    add_log_file(settings.config.log)
+    # Records this start; too many failed ones lately and the show starts in safe idle.
+    return guarded_run(settings, run)
+
+
+def _built_in(catalogue: Catalogue, flags: list[tuple[str, str, Any]]) -> Settings:
+    """The defaults with the command line's flags (--headless, --size...), or without them
+    when they are what is wrong."""
+    try:
+        return load_settings(catalogue, flags=flags)
+    except ConfigError:
+        return load_settings(catalogue)
 
 
 def _flags(args: argparse.Namespace) -> list[tuple[str, str, Any]]:
@@ -205,7 +244,7 @@ def _params(args: argparse.Namespace) -> int:
         print(f"    {param.description}")
     print("\nOSC actions (numbers also take <address>/ramp VALUE SECONDS):")
     for entry in namespace_json(catalogue):
-        if entry["kind"] in ("action", "reply", "status"):
+        if entry["kind"] in ("action", "reply", "status", "health"):
             print(f"{entry['address']}\n    {entry['description']}")
     return 0
 
@@ -221,6 +260,13 @@ def _doctor(args: argparse.Namespace) -> int:
     from installation.doctor import run_doctor
 
     return run_doctor(args.config)
+
+
+def _notice(args: argparse.Namespace) -> int:
+    from installation.resources import configs_dir
+
+    print((configs_dir() / "notice.md").read_text(encoding="utf-8"), end="")
+    return 0
 
 
 def _source(text: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import configparser
 import os
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -133,3 +135,23 @@ def test_the_systemd_unit_runs_the_gallery_show_under_the_watchdog() -> None:
     assert service["ExecStart"].startswith(service["WorkingDirectory"])
     # systemd never gives up: the show's restart-storm guard handles storms.
     assert unit["Unit"]["StartLimitIntervalSec"] == "0"
+    assert service["LimitCORE"] == "0"  # a core dump would hold camera frames
+    assert service["ExecReload"] == "/bin/kill -HUP $MAINPID"  # systemctl reload: SIGHUP
+
+
+@pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None,
+    reason="systemd-analyze is not installed here (it comes with systemd)",
+)
+def test_systemd_accepts_the_unit_file(tmp_path: Path) -> None:
+    # As the README installs it: the placeholder folder replaced by the checkout's.
+    root = Path(__file__).resolve().parent.parent
+    text = (root / "deploy" / "nova-sanctuary.service").read_text(encoding="utf-8")
+    unit = tmp_path / "nova-sanctuary.service"
+    unit.write_text(text.replace("/opt/nova-sanctuary", str(root)), encoding="utf-8")
+    result = subprocess.run(
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+    )
+    # systemd-analyze warns on stderr about keys it does not know, and fails on bad values.
+    problems = [line for line in result.stderr.splitlines() if "nova-sanctuary" in line]
+    assert result.returncode == 0 and problems == [], result.stderr
