@@ -34,6 +34,7 @@ from installation.render.window import WindowTarget, WindowUnavailableError, dis
 from installation.resources import shaders_dir
 from installation.show import FrameState, Show
 from installation.status import StatusReporter
+from installation.supervise.allocator import steady_allocator
 from installation.supervise.health import Health, HealthMonitor, report_parts
 from installation.supervise.notify import Watchdog
 from installation.supervise.storm import IdleSource
@@ -80,6 +81,7 @@ class Harness(Protocol):
 def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> int:
     """Run the show until it is stopped; returns the exit code."""
     forbid_core_dumps()  # before any camera frame is in memory
+    steady_allocator()  # before the frame buffers: resident memory must not creep for weeks
     config = settings.config
     palette = load_palette(config.show.palette)
     # Before any window or socket opens: a bad cue list or feedback target is a ConfigError.
