@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sacn.messages.data_packet import DataPacket
 
 from installation.frame import FaceTable, FrameState
+from tests.polling import poll_until
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,7 @@ class Capture:
         return None if packet is None else Dmx(at, packet.universe, packet.data, packet.terminated)
 
     def wait_for(self, check: Callable[[], bool], timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if check():
-                return True
-            time.sleep(0.01)
-        return check()
+        return poll_until(check, timeout)
 
     def close(self) -> None:
         self._running = False

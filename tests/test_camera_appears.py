@@ -20,6 +20,7 @@ from installation.vision.select import choose_source
 from installation.vision.simulated import SimulatedCrowdSource
 from installation.vision.source import FaceSource
 from installation.vision.waiting import CameraWhenPresent
+from tests.polling import poll_until
 from tests.test_camera_source import make_video
 
 WAIT_S = 10.0
@@ -42,12 +43,7 @@ class FakeSource:
 
 
 def wait_for(check: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.01)
-    return check()
+    return poll_until(check, timeout)
 
 
 def test_the_stand_in_runs_until_the_probe_finds_the_camera() -> None:

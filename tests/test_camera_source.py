@@ -43,6 +43,7 @@ from installation.vision.samples import background, crowd_frame, face_patch
 from installation.vision.source import FaceSource
 from installation.vision.sweep import plan_jobs
 from installation.vision.tracking import Box, centre_shift, iou
+from tests.polling import poll_until
 
 Image = npt.NDArray[np.uint8]
 GENKI = Path("/work/shared/data/genki4k-dev")
@@ -126,12 +127,7 @@ class Opener:
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
+    return poll_until(condition, timeout)
 
 
 def states(grabber: FrameGrabber) -> list[str]:

@@ -31,6 +31,7 @@ from installation.params import Catalogue
 from installation.supervise.health import KEYS, Health, HealthMonitor, report_parts
 from tests.lighting_helpers import frame as lit_frame
 from tests.osc_helpers import message, udp_client
+from tests.polling import poll_until
 from tests.supervise_helpers import frame
 
 WAIT_S = 5.0
@@ -55,12 +56,7 @@ def free_tcp_port() -> int:
 
 
 def wait_for(check: Callable[[], bool], timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return check()
+    return poll_until(check, timeout, interval=0.02)
 
 
 class Listener:
