@@ -220,9 +220,7 @@ def _open_target(settings: Settings) -> tuple[WindowTarget | OffscreenTarget, mo
         headless = True
     if headless is not True:
         try:
-            target = WindowTarget(
-                size, fullscreen=window.fullscreen, screen=window.screen, vsync=window.vsync
-            )
+            target = _window_opener(settings)()
             return target, target.ctx
         except WindowUnavailableError as exc:
             if headless is False:

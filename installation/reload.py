@@ -16,12 +16,11 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
-from typing import Any
 
 from installation.config import Config, Settings
 from installation.errors import UserError
 from installation.events import EventQueue, ParamChange
-from installation.params import ParamValue
+from installation.params import ParamValue, flatten_table
 
 log = logging.getLogger("installation")
 
@@ -90,18 +89,10 @@ def changed_params(
 
 def restart_only_changes(old: Config, new: Config) -> tuple[str, ...]:
     """Dotted keys outside `[params]` whose value differs, in config order."""
-    before = dict(_flatten(old.model_dump(exclude={"params"})))
-    after = dict(_flatten(new.model_dump(exclude={"params"})))
+    before = dict(flatten_table(old.model_dump(exclude={"params"})))
+    after = dict(flatten_table(new.model_dump(exclude={"params"})))
     keys = list(before) + [key for key in after if key not in before]
     return tuple(key for key in keys if before.get(key) != after.get(key))
-
-
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            yield from _flatten(value, f"{prefix}{key}.")
-        else:
-            yield f"{prefix}{key}", value
 
 
 @contextmanager
