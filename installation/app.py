@@ -149,7 +149,7 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     reloader = (
         None
         if options.reload is None
-        else ConfigReloader(options.reload, settings, events, clock.now)
+        else ConfigReloader(options.reload, settings, events, clock.now, on_params=control.adopt)
     )
     try:
         with _stop_on_signals(events, clock.now), reload_on_hangup(reloader):

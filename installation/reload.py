@@ -1,7 +1,8 @@
 """Config reload while the show runs: SIGHUP reads the config files again.
 
 Changed `[params]` values become ordinary `ParamChange` events on the event queue, so the
-show glides to them as it would to an OSC fader, and a recording keeps them. Every other
+show glides to them as it would to an OSC fader, and a recording keeps them; the OSC side is
+told too, so controllers get the new values as feedback and OSCQuery shows them. Every other
 section is read once at start-up (a window, a socket, a shader tree): a change there is one
 warning naming the keys. A config that is now broken is one error, and the show keeps the
 config it had.
@@ -46,8 +47,11 @@ class ConfigReloader:
         current: Settings,
         events: EventQueue,
         now: Callable[[], float],
+        on_params: Callable[[Mapping[str, ParamValue]], None] | None = None,
     ) -> None:
         self._load = load
+        # Told what the reload set (the OSC control state), so feedback and OSCQuery follow.
+        self._on_params = on_params
         self.current = current
         self._events = events
         self._now = now
@@ -67,6 +71,8 @@ class ConfigReloader:
             now = self._now()
             for name, value in changed.items():
                 self._events.put(ParamChange(now, name, value, ORIGIN))
+            if changed and self._on_params is not None:
+                self._on_params(changed)
             restart = restart_only_changes(self.current.config, new.config)
             if restart:
                 log.warning("%s changed: takes effect at the next start", ", ".join(restart))

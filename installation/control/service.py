@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -161,6 +161,12 @@ class OscControl:
                 ),
             },
         }
+
+    def adopt(self, values: Mapping[str, ParamValue]) -> None:
+        """Targets set outside OSC (a config reload): OSCQuery shows them and feedback sends
+        them to every target (no sender is recorded, so none is skipped)."""
+        for name, value in values.items():
+            self.state.set(name, value, None)
 
     def frame_done(self) -> None:
         """The frame loop has drained the event queue (see EventGate)."""
