@@ -182,7 +182,7 @@ class VisionSection(_Section):
         "frontalface_default"
     )
     detect_width: int = Field(320, ge=64, le=1920)
-    smile_model: Literal["cnn", "haar"] = "cnn"
+    smile_model: Literal["ensemble", "cnn", "haar"] = "ensemble"
     model: str = ""
     smile_threshold: float = Field(0.5, ge=0.05, le=0.95)
     smile_hysteresis: float = Field(0.1, ge=0.0, le=0.4)

@@ -26,6 +26,7 @@ from installation.render.window import display_available
 from installation.resources import shaders_dir
 from installation.vision.capture import list_cameras
 from installation.vision.detect import FACE_CASCADE, SMILE_CASCADE, cascade_dir
+from installation.vision.expression_files import expression_status
 from installation.vision.models import model_status
 
 SHIPPED_CONFIGS = ("default", "gallery", "performance", "documentation")
@@ -194,6 +195,9 @@ def _check_models(checks: list[Check]) -> None:
                 f"{name}: {'present' if path.is_file() else 'missing'} ({folder})",
             )
         )
-    # Required: without it the show falls back to the far less accurate smile cascade.
+    # Required: without fer's model the show falls back to the far less accurate smile
+    # cascade; without face-api's, to fer's model alone (the ensemble is more accurate).
     usable, detail = model_status()
     checks.append(Check("models", usable, f"emotion model: {detail}"))
+    usable, detail = expression_status()
+    checks.append(Check("models", usable, f"second emotion model: {detail}"))

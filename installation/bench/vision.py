@@ -26,6 +26,7 @@ from installation.events import Event, EventQueue, FacesObserved
 from installation.vision.camera import CameraSource
 from installation.vision.capture import CaptureTarget
 from installation.vision.pipeline import VisionPipeline, VisionSettings
+from installation.vision.reading import SmileModelName
 from installation.vision.samples import crowd_frame
 
 FACE_COUNTS = (1, 4, 8)
@@ -45,6 +46,12 @@ def register(benchmarks: Any) -> None:
     )
     parser.add_argument(
         "--latency-seconds", type=float, default=4.0, help="length of the latency run (s)"
+    )
+    parser.add_argument(
+        "--smile-model",
+        choices=("ensemble", "cnn", "haar"),
+        default="ensemble",
+        help="the smile reading to time (default ensemble, as vision.smile_model)",
     )
     parser.set_defaults(handler=_run)
 
@@ -141,9 +148,11 @@ def measure_latency(faces: int, seconds: float, settings: VisionSettings) -> dic
     }
 
 
-def run_bench(frames: int, latency_seconds: float) -> dict[str, Any]:
+def run_bench(
+    frames: int, latency_seconds: float, smile_model: SmileModelName = "ensemble"
+) -> dict[str, Any]:
     cv2.setNumThreads(1)  # one core: the figure the target is set for
-    settings = VisionSettings()
+    settings = VisionSettings(smile_model=smile_model)
     by_faces = {str(n): measure_speed(n, frames, settings) for n in FACE_COUNTS}
     latency = measure_latency(4, latency_seconds, settings)
     return {
@@ -162,11 +171,11 @@ def run_bench(frames: int, latency_seconds: float) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    result = run_bench(max(10, args.frames), max(1.0, args.latency_seconds))
+    result = run_bench(max(10, args.frames), max(1.0, args.latency_seconds), args.smile_model)
     if args.json:
         print(json.dumps(result))
         return 0
-    print("vision path, 640x480, one thread (decode excluded):")
+    print(f"vision path, 640x480, one thread (decode excluded), smiles by {args.smile_model}:")
     for count, figures in result["by_faces"].items():
         print(
             f"  {count} face(s): {figures['fps']:6.1f} fps  median {figures['ms_p50']:5.1f} ms"

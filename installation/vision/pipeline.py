@@ -20,7 +20,7 @@ import numpy.typing as npt
 from installation.events import FaceObservation
 from installation.vision.detect import FACE_CASCADE, cascade_dir, load_cascade
 from installation.vision.follow import FaceFollower
-from installation.vision.reading import SmileReader, crop_face, make_reader
+from installation.vision.reading import SmileModelName, SmileReader, crop_face, make_reader
 from installation.vision.smile import SmileSettings, SmileState
 from installation.vision.sweep import DetectionSweep
 
@@ -34,7 +34,7 @@ class VisionSettings:
 
     face_cascade: FaceCascade = "frontalface_default"
     detect_width: int = 320
-    smile_model: Literal["cnn", "haar"] = "cnn"
+    smile_model: SmileModelName = "ensemble"
     model_path: Path | None = None
     smile: SmileSettings = field(default_factory=SmileSettings)
     track_timeout: float = 0.4
@@ -98,6 +98,7 @@ class VisionPipeline:
     def reset(self) -> None:
         """Forget every face (the camera was lost: whoever comes back is new)."""
         self._follower.reset()
+        self.reader.forget(list(self._states))
         self._states.clear()
         self._visited.clear()
 
@@ -125,16 +126,19 @@ class VisionPipeline:
         faces = self._follower.update(gray, time, found, visit)
 
         alive = {face.id for face in faces}
-        for gone in set(self._states) - alive:
-            del self._states[gone]
-            self._visited.pop(gone, None)
+        gone = set(self._states) - alive
+        for key in gone:
+            del self._states[key]
+            self._visited.pop(key, None)
+        self.reader.forget(gone)
         # New faces (box fresh from the sweep) are read at once, visited ones if found.
         due = [f for f in faces if f.id not in self._states or (f.id in visit and f.seen_now)]
         for face in faces:
             if face.id in visit or face.id not in self._visited:
                 self._visited[face.id] = self._frame
         if due:
-            readings = self.reader.read([crop_face(gray, face.box) for face in due])
+            crops = [crop_face(gray, face.box) for face in due]
+            readings = self.reader.read(crops, [face.id for face in due])
             for face, (smile, emotions) in zip(due, readings, strict=True):
                 state = self._states.get(face.id)
                 if state is None:

@@ -1,14 +1,17 @@
 """Reading a smile score and seven emotion probabilities from grey face crops.
 
-Two readers, chosen by `vision.smile_model`:
-- "cnn": the emotion CNN (`emotion.py`); the smile score is its P(happy).
+Three readers, chosen by `vision.smile_model`:
+- "ensemble" (default): the mean of two expression CNNs, fer's (`emotion.py`) and
+  face-api.js's (`expression_net.py`); the smile score is their mean P(happy).
+- "cnn": fer's emotion CNN alone (lighter, a little less accurate); the smile score is its
+  P(happy).
 - "haar": OpenCV's smile cascade on the mouth (lighter, much less accurate); emotions are
   derived from the smile alone.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Literal, Protocol, cast
 
@@ -18,12 +21,13 @@ import numpy.typing as npt
 
 from installation.emotions import HAPPY
 from installation.vision.detect import SmileScorer, emotions_from_smile
-from installation.vision.emotion import EmotionModel
+from installation.vision.emotion import CropClassifier, EmotionModel
+from installation.vision.expression_net import ExpressionNet
 from installation.vision.tracking import Box
 
 Image = npt.NDArray[np.uint8]
 Reading = tuple[float, tuple[float, ...]]  # (smile 0..1, 7 emotion probabilities)
-SmileModelName = Literal["cnn", "haar"]
+SmileModelName = Literal["ensemble", "cnn", "haar"]
 _WHOLE = Box(0.0, 0.0, 1.0, 1.0)
 
 
@@ -52,34 +56,125 @@ class SmileReader(Protocol):
 
     name: str
 
-    def read(self, faces: Sequence[Image]) -> list[Reading]:
-        """Live frames: cheap; steady once smoothed over time."""
+    def read(self, faces: Sequence[Image], keys: Sequence[int]) -> list[Reading]:
+        """Live frames: cheap; steady once smoothed over time. `keys` name the faces (track
+        ids), so a reader can vary its view of each face from one visit to the next."""
         ...
 
     def read_still(self, faces: Sequence[Image]) -> list[Reading]:
         """Single photos: as accurate as the reader gets, cost second."""
         ...
 
+    def forget(self, keys: Iterable[int]) -> None:
+        """These faces have gone: drop what was kept about them."""
+        ...
+
+
+class VisitCounter:
+    """How many times each face has been read, so each visit can take the next view."""
+
+    def __init__(self) -> None:
+        self._visits: dict[int, int] = {}
+
+    def next(self, key: int) -> int:
+        count = self._visits.get(key, 0)
+        self._visits[key] = count + 1
+        return count
+
+    def undo(self, key: int) -> None:
+        """The view `next` gave was not taken: give it again at the next visit."""
+        self._visits[key] -= 1
+
+    def forget(self, keys: Iterable[int]) -> None:
+        for key in keys:
+            self._visits.pop(key, None)
+
 
 class CnnReader:
-    """Smile = P(happy) of the emotion CNN.
+    """Smile = P(happy) of the fer emotion CNN.
 
-    Live, each frame reads the crops either as they are or mirrored, alternately, so the
-    smoothed score averages both views at the cost of one; a still reads both at once.
+    Live, each visit reads a face either as it is or mirrored, alternately per face, so
+    the smoothed score averages both views at the cost of one; a still reads both at once.
     """
 
     name = "cnn"
 
     def __init__(self, model_path: Path | None = None) -> None:
         self._model = EmotionModel(model_path)
-        self._mirror = False
+        self._visits = VisitCounter()
 
-    def read(self, faces: Sequence[Image]) -> list[Reading]:
-        self._mirror = not self._mirror
-        return _readings(self._model.classify(faces, mirror=self._mirror))
+    def read(self, faces: Sequence[Image], keys: Sequence[int]) -> list[Reading]:
+        crops = [
+            _view(face, self._visits.next(key) % 2 == 1)
+            for face, key in zip(faces, keys, strict=True)
+        ]
+        return _readings(self._model.classify(crops))
 
     def read_still(self, faces: Sequence[Image]) -> list[Reading]:
         return _readings(self._model.classify_both(faces))
+
+    def forget(self, keys: Iterable[int]) -> None:
+        self._visits.forget(keys)
+
+
+class EnsembleReader:
+    """The mean of two independently trained expression CNNs: fer's and face-api.js's.
+
+    Where one model is unsure the other often is not: on the GENKI-4K development crops the
+    mean is right more often than either alone (see README, Vision). A still reads both
+    models, plain and mirrored. Live, one visit to a face costs one model pass: the visits
+    cycle through fer, face-api, fer mirrored, face-api mirrored, and the face's reading is
+    the mean of the latest answer of each model. face-api's pass costs five of fer's, so a
+    frame runs it for one face at most; another face due for it is read by fer meanwhile
+    and gets face-api at its next visit (a frame's cost stays bounded, the latency too).
+    """
+
+    name = "ensemble"
+    _VIEWS = ((0, False), (1, False), (0, True), (1, True))  # (model, mirrored) per visit
+    FACE_API_PER_READ = 1
+
+    def __init__(self, model_path: Path | None = None, expression_dir: Path | None = None) -> None:
+        self._models: tuple[CropClassifier, CropClassifier] = (
+            EmotionModel(model_path),
+            ExpressionNet(expression_dir),
+        )
+        self._visits = VisitCounter()
+        self._latest: dict[int, list[npt.NDArray[np.float32] | None]] = {}
+
+    def read(self, faces: Sequence[Image], keys: Sequence[int]) -> list[Reading]:
+        views = []
+        face_api_left = self.FACE_API_PER_READ
+        for key in keys:
+            which, mirrored = self._VIEWS[self._visits.next(key) % len(self._VIEWS)]
+            if which == 1:
+                if face_api_left:
+                    face_api_left -= 1
+                else:
+                    self._visits.undo(key)
+                    which = 0
+            views.append((which, mirrored))
+        for index, model in enumerate(self._models):
+            mine = [i for i, (which, _) in enumerate(views) if which == index]
+            if not mine:
+                continue
+            crops = [_view(faces[i], views[i][1]) for i in mine]
+            for i, row in zip(mine, model.classify(crops), strict=True):
+                self._latest.setdefault(keys[i], [None, None])[index] = row
+        means = []
+        for key in keys:
+            known = [row for row in self._latest[key] if row is not None]
+            means.append(np.mean(known, axis=0))
+        return _readings(np.array(means, np.float32).reshape(len(keys), -1))
+
+    def read_still(self, faces: Sequence[Image]) -> list[Reading]:
+        fer, face_api = (model.classify_both(faces) for model in self._models)
+        return _readings((fer + face_api) / 2.0)
+
+    def forget(self, keys: Iterable[int]) -> None:
+        keys = list(keys)
+        self._visits.forget(keys)
+        for key in keys:
+            self._latest.pop(key, None)
 
 
 class HaarReader:
@@ -90,7 +185,7 @@ class HaarReader:
     def __init__(self, scorer: SmileScorer | None = None) -> None:
         self._scorer = scorer or SmileScorer()
 
-    def read(self, faces: Sequence[Image]) -> list[Reading]:
+    def read(self, faces: Sequence[Image], keys: Sequence[int] = ()) -> list[Reading]:
         readings = []
         for face in faces:
             smile = self._scorer.score(face, _WHOLE)
@@ -100,14 +195,23 @@ class HaarReader:
     def read_still(self, faces: Sequence[Image]) -> list[Reading]:
         return self.read(faces)
 
+    def forget(self, keys: Iterable[int]) -> None:
+        pass  # keeps nothing per face
+
 
 def make_reader(name: str, model_path: Path | None = None) -> SmileReader:
     """The reader named by `vision.smile_model`; ModelError says how to get a missing model."""
+    if name == "ensemble":
+        return EnsembleReader(model_path)
     if name == "cnn":
         return CnnReader(model_path)
     if name == "haar":
         return HaarReader()
-    raise ValueError(f'unknown smile model {name!r}; use "cnn" or "haar"')
+    raise ValueError(f'unknown smile model {name!r}; use "ensemble", "cnn" or "haar"')
+
+
+def _view(face: Image, mirrored: bool) -> Image:
+    return cast(Image, cv2.flip(face, 1)) if mirrored else face
 
 
 def _readings(probabilities: npt.NDArray[np.float32]) -> list[Reading]:

@@ -13,6 +13,7 @@ from installation.vision.capture import BACKOFF_MAX_S, CaptureTarget, open_captu
 from installation.vision.crowd import CrowdSettings
 from installation.vision.models import ModelError
 from installation.vision.pipeline import VisionPipeline, VisionSettings
+from installation.vision.reading import SmileModelName
 from installation.vision.simulated import SimulatedCrowdSource
 from installation.vision.smile import SmileSettings
 from installation.vision.source import FaceSource
@@ -90,6 +91,15 @@ def choose_source(config: Config, probe: Callable[[int], bool] = probe_camera) -
     return SourceChoice(sim, [f"{missing}: using the simulated crowd instead ({sim.description})"])
 
 
+# The next lighter smile reading when a model file is missing (Haar needs none).
+_LIGHTER: dict[SmileModelName, SmileModelName] = {"ensemble": "cnn", "cnn": "haar", "haar": "haar"}
+_READING_NAMES: dict[SmileModelName, str] = {
+    "ensemble": "two emotion CNNs (fer and face-api.js)",
+    "cnn": "the fer emotion CNN",
+    "haar": "the Haar smile cascade",
+}
+
+
 def vision_settings(config: Config) -> VisionSettings:
     """The `[vision]` section as the vision pipeline takes it."""
     vision = config.vision
@@ -122,19 +132,24 @@ def is_video(path: str) -> bool:
 
 
 def _camera_choice(config: Config, target: CaptureTarget, loop: bool = False) -> SourceChoice:
-    """A camera source with the configured vision; the lighter smile reading if no model.
+    """A camera source with the configured vision; a lighter smile reading if a model is missing.
 
-    A missing emotion model must not keep a gallery dark: the show runs on the Haar smile
-    cascade and says, at start-up and in `installation doctor`, how to get the model.
+    A missing model must not keep a gallery dark: without face-api's the ensemble becomes
+    fer's CNN alone, without fer's the Haar smile cascade; each step is said at start-up,
+    and `installation doctor` says how to get the model.
     """
     settings = vision_settings(config)
     notices = []
-    try:
-        pipeline = VisionPipeline(settings)
-    except ModelError as exc:
-        settings = replace(settings, smile_model="haar")
-        pipeline = VisionPipeline(settings)
-        notices.append(f"{exc}; reading smiles with the Haar smile cascade meanwhile")
+    while True:
+        try:
+            pipeline = VisionPipeline(settings)
+            break
+        except ModelError as exc:
+            lighter = _LIGHTER[settings.smile_model]
+            if lighter == settings.smile_model:
+                raise
+            notices.append(f"{exc}; reading smiles with {_READING_NAMES[lighter]} meanwhile")
+            settings = replace(settings, smile_model=lighter)
     camera = CameraSource(target, loop=loop, pipeline=pipeline)
-    reading = "emotion CNN" if settings.smile_model == "cnn" else "Haar smile cascade"
+    reading = _READING_NAMES[settings.smile_model]
     return SourceChoice(camera, [f"source: {camera.description}, smiles by {reading}", *notices])
