@@ -11,6 +11,7 @@ import re
 import signal
 from pathlib import Path
 
+from installation.atomic import write_atomically
 from installation.frame import FrameState
 
 RELOAD_PARAM = "sea.level"
@@ -42,13 +43,6 @@ def with_param(text: str, name: str, value: float) -> str:
         lines.insert(header_at + 1, line)
         return "\n".join(lines) + "\n"
     return "\n".join([*lines, "", "[params]", line]) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace the file in one step: a reload never reads half a file."""
-    partial = path.with_name(path.name + ".part")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
 
 
 def hang_up() -> None:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from installation.atomic import write_atomically
 from installation.config import Settings, SuperviseSection
 from installation.errors import ConfigError
 from installation.events import EventQueue, SourceStatus
@@ -108,16 +108,8 @@ class StartLog:
     def write(self, starts: list[Start]) -> None:
         """Replace the file in one step (temp file and rename): a kill mid-write leaves
         the old list or the new one, never half of one."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"starts": [s.as_json() for s in starts[-KEPT_STARTS:]]}, indent=1)
-        fd, temp = tempfile.mkstemp(prefix=".starts-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(temp, self.path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, text)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from installation.atomic import write_atomically
 from installation.vision.models import ModelError, models_dir, read_checked, sha256
 
 PACKAGE = "@vladmandic/face-api"
@@ -77,12 +78,11 @@ def fetch_expression_model(folder: Path | None = None, url: str = TARBALL_URL) -
     for member, expected in ((MANIFEST_MEMBER, MANIFEST_SHA256), (WEIGHTS_MEMBER, WEIGHTS_SHA256)):
         if sha256(members[member]) != expected:
             raise ModelError(f"{member} in {url} is not the recorded file; not installing it")
-    folder.mkdir(parents=True, exist_ok=True)
     # Weights first, manifest last: a reader that finds the manifest finds its weights too.
-    _write_atomic(weights_path(folder), members[WEIGHTS_MEMBER])
+    write_atomically(weights_path(folder), members[WEIGHTS_MEMBER])
     notice = f"From the npm package {PACKAGE} {VERSION}:\n\n".encode() + members[LICENSE_MEMBER]
-    _write_atomic(folder / f"{_STEM}.LICENSE.txt", notice)
-    _write_atomic(manifest_path(folder), members[MANIFEST_MEMBER])
+    write_atomically(folder / f"{_STEM}.LICENSE.txt", notice)
+    write_atomically(manifest_path(folder), members[MANIFEST_MEMBER])
     return manifest_path(folder)
 
 
@@ -111,9 +111,3 @@ def _members(tarball: bytes, names: tuple[str, ...]) -> dict[str, bytes]:
     if missing:
         raise ModelError(f"the downloaded package lacks {', '.join(missing)}")
     return found
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    partial.replace(path)  # a reader never sees half a file

