@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import logging
 import os
 import shutil
 import subprocess
@@ -80,6 +81,33 @@ def test_pings_are_rate_limited_by_the_clock_not_the_frame_rate(systemd: FakeSys
     systemd.collect(0.1)
     assert systemd.count("READY=1") == 1
     assert systemd.count("WATCHDOG=1") == 4
+
+
+def test_a_show_whose_supervisor_is_gone_stops_itself_once(
+    systemd: FakeSystemd, caplog: pytest.LogCaptureFixture
+) -> None:
+    now, parent, stops = [0.0], [4242], []
+    watchdog = Watchdog(
+        Notifier(str(systemd.sock.getsockname())),
+        interval=1.0,
+        clock=lambda: now[0],
+        supervisor_pid=4242,
+        parent_pid=lambda: parent[0],
+        stop_self=lambda: stops.append(now[0]),
+    )
+    for step in range(6):
+        now[0] = float(step)
+        if step == 3:
+            parent[0] = 1  # the supervisor was killed: the child is re-parented
+        with caplog.at_level(logging.WARNING, logger="installation.supervise"):
+            watchdog.send(frame())
+    assert stops == [3.0]  # noticed at the next ping, acted on once
+    assert "supervisor (pid 4242) is gone" in caplog.text
+    # Started by hand or by systemd (no supervisor pid given), the parent is not watched.
+    free = Watchdog.from_environment({"NOTIFY_SOCKET": str(systemd.sock.getsockname())})
+    assert free.supervisor_pid is None
+    given = Watchdog.from_environment({"INSTALLATION_SUPERVISOR_PID": "4242"})
+    assert given.supervisor_pid == 4242
 
 
 def test_an_abstract_socket_name_works() -> None:

@@ -160,18 +160,10 @@ def _wait_line(lines: queue.Queue[str], text: str, log: list[str]) -> str:
     raise AssertionError(f"{text!r} not seen in {WAIT_S} s:\n{''.join(log)}")
 
 
-def test_supervise_command_restarts_a_killed_show_and_stops_on_sigterm() -> None:
+def _supervise(*options: str) -> tuple[subprocess.Popen[str], queue.Queue[str]]:
+    """`installation supervise OPTIONS -- <a small show>`, its stderr lines in a queue."""
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "installation",
-            "supervise",
-            "--restart-delay",
-            "0.2",
-            "--",
-            *_show_args(),
-        ],
+        [sys.executable, "-m", "installation", "supervise", *options, "--", *_show_args()],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -179,6 +171,11 @@ def test_supervise_command_restarts_a_killed_show_and_stops_on_sigterm() -> None
     )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=_lines, args=(process.stderr, lines), daemon=True).start()
+    return process, lines
+
+
+def test_supervise_command_restarts_a_killed_show_and_stops_on_sigterm() -> None:
+    process, lines = _supervise("--restart-delay", "0.2")
     log: list[str] = []
     try:
         first = int(_wait_line(lines, "supervise: started pid", log).split("pid ")[1].split(":")[0])
@@ -197,3 +194,28 @@ def test_supervise_command_restarts_a_killed_show_and_stops_on_sigterm() -> None
             process.wait()
     _wait_line(lines, "stopped after 1 restarts", log)
     assert not _alive(second)
+
+
+def test_killing_the_supervisor_stops_its_show() -> None:
+    """SIGKILL to `installation supervise`: its show stops too, instead of running on
+    orphaned beside the show a new supervisor would start."""
+    process, lines = _supervise()
+    log: list[str] = []
+    child = 0
+    try:
+        child = int(_wait_line(lines, "supervise: started pid", log).split("pid ")[1].split(":")[0])
+        _wait_line(lines, f"pid {child} on screen (READY=1)", log)
+        process.kill()
+        process.wait()
+        # The show shares the supervisor's stderr: its last words still arrive.
+        _wait_line(lines, "supervisor (pid", log)
+        deadline = time.monotonic() + WAIT_S
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(child), "".join(log)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if child and _alive(child):
+            os.kill(child, signal.SIGKILL)

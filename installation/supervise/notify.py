@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import time
 from collections.abc import Callable, Mapping
 
 from installation.events import EventQueue
 from installation.frame import FrameState
+from installation.supervise.supervisor import SUPERVISOR_PID_ENV
 
 log = logging.getLogger("installation.supervise")
 
@@ -87,6 +89,12 @@ class Watchdog:
 
     READY=1 after the first rendered frame, WATCHDOG=1 at most every `interval` seconds and
     a one-line STATUS= about every STATUS_EVERY_S, all from the frame loop's thread.
+
+    Under `installation supervise` it also watches the supervisor: a supervisor killed
+    outright (SIGKILL, the OOM killer) cannot stop its child, and the next supervisor would
+    start a second show beside it, fighting over the OSC port and the projector. So when the
+    show's parent is no longer the supervisor it started under, the show stops (SIGTERM to
+    itself: the usual clean exit).
     """
 
     def __init__(
@@ -97,8 +105,15 @@ class Watchdog:
         status_every: float = STATUS_EVERY_S,
         source: str = "",
         clock: Callable[[], float] = time.monotonic,
+        supervisor_pid: int | None = None,
+        parent_pid: Callable[[], int] = os.getppid,
+        stop_self: Callable[[], None] | None = None,
     ) -> None:
         self.notifier = notifier
+        self.supervisor_pid = supervisor_pid
+        self._parent_pid = parent_pid
+        self._stop_self = stop_self or _terminate_self
+        self._orphaned = False
         self.interval = interval
         self.status_every = status_every
         self.source = source
@@ -113,7 +128,13 @@ class Watchdog:
         cls, environ: Mapping[str, str] | None = None, *, source: str = ""
     ) -> Watchdog:
         env = os.environ if environ is None else environ
-        return cls(Notifier(env.get("NOTIFY_SOCKET")), ping_interval(env), source=source)
+        supervisor = env.get(SUPERVISOR_PID_ENV, "")
+        return cls(
+            Notifier(env.get("NOTIFY_SOCKET")),
+            ping_interval(env),
+            source=source,
+            supervisor_pid=int(supervisor) if supervisor.isdigit() else None,
+        )
 
     def start(self, events: EventQueue, now: Callable[[], float]) -> None:
         """Nothing to start: the frame loop drives everything (see `send`)."""
@@ -137,11 +158,24 @@ class Watchdog:
         if now - self._last_ping >= self.interval:
             self.notifier.notify("WATCHDOG=1")
             self._last_ping = now
+            self._check_supervisor()
         elapsed = now - self._last_status
         if elapsed >= self.status_every:
             fps = self._status_frames / elapsed if elapsed > 0 else 0.0
             self.notifier.notify(f"STATUS={self.status_line(frame, fps)}")
             self._last_status, self._status_frames = now, 0
+
+    def _check_supervisor(self) -> None:
+        if self.supervisor_pid is None or self._orphaned:
+            return
+        if self._parent_pid() != self.supervisor_pid:
+            self._orphaned = True
+            log.warning(
+                "supervisor (pid %d) is gone; stopping this show so a new supervisor does not "
+                "run a second one beside it",
+                self.supervisor_pid,
+            )
+            self._stop_self()
 
     def status_line(self, frame: FrameState, fps: float) -> str:
         """One line for `systemctl status`: fps, faces, scene, source and its state."""
@@ -151,3 +185,7 @@ class Watchdog:
             f"source={source} ({frame.source_state})"
         )
         return " ".join(line.split())  # a newline would end the STATUS= field early
+
+
+def _terminate_self() -> None:
+    os.kill(os.getpid(), signal.SIGTERM)  # the frame loop's own handler ends the show cleanly

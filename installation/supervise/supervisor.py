@@ -26,6 +26,8 @@ from typing import IO, Literal
 log = logging.getLogger("installation.supervise")
 
 POLL_S = 0.05  # how often the child and the stop flag are looked at
+# Given to the child: the pid its parent must stay (notify.Watchdog stops an orphaned show).
+SUPERVISOR_PID_ENV = "INSTALLATION_SUPERVISOR_PID"
 HappeningKind = Literal["started", "ready", "frozen", "exited"]
 
 
@@ -149,6 +151,7 @@ class Supervisor:
             "WATCHDOG_USEC": str(round(settings.watchdog_s * 1_000_000)),
         }
         env.pop("WATCHDOG_PID", None)  # the child pings whatever its pid
+        env[SUPERVISOR_PID_ENV] = str(os.getpid())  # the child stops if we are killed
         child = subprocess.Popen(self.command, env=env, stdout=self.output, stderr=self.output)
         self._child = child
         started = last_ping = time.monotonic()
