@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -134,7 +135,34 @@ def test_the_state_file_stays_small_and_no_temp_files_are_left(tmp_path: Path) -
         guard.end(guard.begin(), clean=True)
         now[0] += 1
     assert len(StartLog(tmp_path).read()) == KEPT_STARTS
-    assert sorted(p.name for p in tmp_path.iterdir()) == [FILE_NAME]
+    # The list and the (empty) file its lock is taken on; no temporary files.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [FILE_NAME, FILE_NAME + ".lock"]
+
+
+def test_shows_starting_at_the_same_moment_are_all_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two projectors on one machine: each start reads the list, adds itself, writes it.
+    Without the lock, one read-modify-write overwrites another's start."""
+    read = StartLog.read
+
+    def slow_read(self: StartLog) -> list[Start]:
+        starts = read(self)
+        time.sleep(0.005)  # widen the gap between read and write, as a busy machine would
+        return starts
+
+    monkeypatch.setattr(StartLog, "read", slow_read)
+
+    def start_several(first_pid: int) -> None:
+        for pid in range(first_pid, first_pid + 10):
+            _guard(tmp_path, [1.0], pid, storm_failures=1000).begin()
+
+    threads = [threading.Thread(target=start_several, args=(1000 * n,)) for n in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(read(StartLog(tmp_path))) == 40
 
 
 def test_storm_failures_zero_turns_the_guard_off(tmp_path: Path) -> None:

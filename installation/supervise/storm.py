@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,24 @@ class StartLog:
     def __init__(self, folder: Path) -> None:
         self.path = folder / FILE_NAME
 
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Held around a read and the write that follows it, so that two shows starting at
+        once (two projectors on one machine) both count. POSIX advisory lock on a file
+        beside the list; where there is no fcntl (Windows) nothing is locked."""
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(FILE_NAME + ".lock"), "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def read(self) -> list[Start]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -131,13 +150,14 @@ class StormGuard:
         if self.section.storm_failures == 0:
             return None
         journal = StartLog(self.folder)
-        starts = journal.read()
-        now = self.clock()
-        failures = count_failures(starts, now, self.section.storm_window_s)
-        idle = len(failures) >= self.section.storm_failures
-        start = Start(now, self.pid, idle=idle)
         try:
-            journal.write([*starts, start])
+            with journal.locked():
+                starts = journal.read()
+                now = self.clock()
+                failures = count_failures(starts, now, self.section.storm_window_s)
+                idle = len(failures) >= self.section.storm_failures
+                start = Start(now, self.pid, idle=idle)
+                journal.write([*starts, start])
         except OSError as exc:
             log.warning(
                 "restart-storm guard: cannot write %s (%s); the guard is off for this run",
@@ -154,9 +174,10 @@ class StormGuard:
         if start is None or not clean:
             return
         journal = StartLog(self.folder)
-        starts = [replace(s, clean=True) if s == start else s for s in journal.read()]
         try:
-            journal.write(starts)
+            with journal.locked():
+                starts = [replace(s, clean=True) if s == start else s for s in journal.read()]
+                journal.write(starts)
         except OSError as exc:
             log.warning("restart-storm guard: cannot write %s (%s)", journal.path, exc)
 
