@@ -25,8 +25,10 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 
 # Reinstall only when pyproject.toml changed or other extras are wanted, so starts stay fast.
-STAMP="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)-${EXTRAS:-base}"
-if [ ! -f "$STAMP" ]; then
+# The test install holds everything the show needs: ./run.sh after ./test.sh installs nothing.
+STAMPS="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
+STAMP="$STAMPS-${EXTRAS:-base}"
+if [ ! -f "$STAMP" ] && ! { [ -z "$EXTRAS" ] && [ -f "$STAMPS-test" ]; }; then
     echo "setup: installing the installation package and its dependencies (once)" >&2
     "$VENV/bin/python" -m pip install --quiet --upgrade pip >&2
     SPEC="$ROOT"
