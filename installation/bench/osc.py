@@ -25,6 +25,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.malformed import float_message, malformed
 from installation.clock import RealTimeClock
@@ -41,6 +43,7 @@ TARGET_RATE = 5_000
 FLOOD_RATE = 10_000
 # Distinct values per parameter used to number messages (well inside float32 precision).
 _STEPS = 100_000
+RSS_EVERY_FRAMES = 60  # resident memory sampled once a second during a trial
 
 
 @dataclass
@@ -163,6 +166,7 @@ class Trial:
     fps: float
     rejected: dict[str, int]
     frames_late: list[int] = field(default_factory=list)
+    rss_mb: list[float] = field(default_factory=list)  # resident memory, once a second
 
     @property
     def lost(self) -> int:
@@ -198,14 +202,21 @@ def run_trial(
     if datagrams is None:
         count = int(rate * seconds)
         datagrams = [float_message(*_address(catalogue, first + i)) for i in range(count)]
-    applied: dict[int, tuple[float, float]] = {}
+    # Preallocated, so the bench's own bookkeeping does not grow the memory it measures.
+    drained_at = np.full(len(datagrams), np.nan)
+    stepped_at = np.full(len(datagrams), np.nan)
     drains: list[float] = []
+    rss: list[float] = []
 
     def on_frame(events: list[Event], _frame: FrameState, drained: float, stepped: float) -> None:
         drains.append(drained)
+        if len(drains) % RSS_EVERY_FRAMES == 0:
+            rss.append(rss_mb())
         for event in events:
             if isinstance(event, ParamChange) and event.origin.startswith("osc"):
-                applied.setdefault(number_of(catalogue, event) - first, (drained, stepped))
+                seq = number_of(catalogue, event) - first
+                if 0 <= seq < len(datagrams) and np.isnan(drained_at[seq]):
+                    drained_at[seq], stepped_at[seq] = drained, stepped
 
     rig = Rig(catalogue, on_frame=on_frame).start()
     try:
@@ -218,16 +229,19 @@ def run_trial(
     finally:
         rig.stop()
     latencies, late = [], []
-    for seq, (drained, stepped) in applied.items():
-        if 0 <= seq < len(times):
-            latencies.append((stepped - times[seq]) * 1000.0)
+    applied = np.flatnonzero(~np.isnan(drained_at))
+    for seq in applied:
+        if seq < len(times):
+            latencies.append(float(stepped_at[seq] - times[seq]) * 1000.0)
             # Frame boundaries that passed between sending and the one that applied it.
             late.append(
-                bisect.bisect_left(drains, drained) - bisect.bisect_right(drains, times[seq])
+                bisect.bisect_left(drains, drained_at[seq])
+                - bisect.bisect_right(drains, times[seq])
             )
     rejected = dict(rig.control.counters.rejected)
     trial = Trial(rate, len(datagrams), len(applied), latencies, fps, rejected)
     trial.frames_late = late
+    trial.rss_mb = rss
     return trial, rig
 
 
@@ -252,8 +266,9 @@ def flood(catalogue: Catalogue, rate: float, seconds: float) -> dict[str, Any]:
     first = floats.index(param.name) * _STEPS
     count = min(int(rate * seconds), _STEPS)
     datagrams = [float_message(*_address(catalogue, first + i)) for i in range(count)]
-    before = rss_mb()
     trial, rig = run_trial(catalogue, rate, seconds, datagrams, first=first)
+    # From one second in (the rig and its buffers set up) to the end of the flood.
+    during = trial.rss_mb[1:] or [float("nan")]
     final = float(rig.show.values[param.name])
     last_sent = float(array("f", [numbered(catalogue, first + count - 1)[1]])[0])  # float32
     return {
@@ -262,7 +277,8 @@ def flood(catalogue: Catalogue, rate: float, seconds: float) -> dict[str, Any]:
         "sent": count,
         "applied": trial.applied,
         "frame_rate": round(trial.fps, 1),
-        "rss_growth_mb": round(rss_mb() - before, 1),
+        "rss_growth_mb": round(during[-1] - during[0], 1),
+        "rss_mb_range": [round(min(during), 1), round(max(during), 1)],
         "final_equals_last_sent": final == last_sent,
         "latency_ms_p99": _percentile(trial.latencies_ms, 99),
         "rejected": trial.rejected,
