@@ -86,6 +86,7 @@ def test_readers_agree_on_the_astronaut_and_handle_odd_crops() -> None:
         assert smile > covered and len(emotions) == len(EMOTIONS)
         for reading in reader.read(odd, [1, 2]):
             assert 0.0 <= reading[0] <= 1.0 and sum(reading[1]) == pytest.approx(1.0, abs=1e-3)
+        assert reader.read([], []) == []
 
 
 def test_crop_face_pads_faces_at_the_frame_edge() -> None:

@@ -130,7 +130,9 @@ class EnsembleReader:
     """
 
     name = "ensemble"
-    _VIEWS = ((0, False), (1, False), (0, True), (1, True))  # (model, mirrored) per visit
+    _FER, _FACE_API = 0, 1  # indices into the models
+    # (model, mirrored) of successive visits to one face.
+    _VIEWS = ((_FER, False), (_FACE_API, False), (_FER, True), (_FACE_API, True))
     FACE_API_PER_READ = 1
 
     def __init__(self, model_path: Path | None = None, expression_dir: Path | None = None) -> None:
@@ -142,16 +144,18 @@ class EnsembleReader:
         self._latest: dict[int, list[npt.NDArray[np.float32] | None]] = {}
 
     def read(self, faces: Sequence[Image], keys: Sequence[int]) -> list[Reading]:
+        if not faces:
+            return []
         views = []
         face_api_left = self.FACE_API_PER_READ
         for key in keys:
             which, mirrored = self._VIEWS[self._visits.next(key) % len(self._VIEWS)]
-            if which == 1:
+            if which == self._FACE_API:
                 if face_api_left:
                     face_api_left -= 1
                 else:
                     self._visits.undo(key)
-                    which = 0
+                    which = self._FER
             views.append((which, mirrored))
         for index, model in enumerate(self._models):
             mine = [i for i, (which, _) in enumerate(views) if which == index]
