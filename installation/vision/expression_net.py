@@ -145,26 +145,23 @@ def build_onnx(weights: Weights) -> bytes:
             first = conv3x3(x, block + "/conv0", filters, 2, bias=bias)
         else:
             first = separable(x, block + "/conv0", 2)
-        outs = [node("Relu", [first], block + "/out1")]
-        for step in (1, 2, 3):
-            source = (
-                outs[0]
-                if step == 1
-                else node(
-                    "Relu", [total(outs, f"{block}/in{step + 1}")], f"{block}/in{step + 1}.relu"
-                )
-            )
-            outs.append(separable(source, f"{block}/conv{step}", 1))
-        x = node("Relu", [total(outs, block + "/sum")], block + "/out")
+        out1 = node("Relu", [first], block + "/out1")
+        out2 = separable(out1, block + "/conv1", 1)
+        in3 = node("Relu", [total([out1, out2], block + "/in3")], block + "/in3.relu")
+        out3 = separable(in3, block + "/conv2", 1)
+        in4 = node("Relu", [total([out1, out2, out3], block + "/in4")], block + "/in4.relu")
+        out4 = separable(in4, block + "/conv3", 1)
+        x = node("Relu", [total([out1, out2, out3, out4], block + "/sum")], block + "/out")
     pooled = node("GlobalAveragePool", [x], "pool")
     flat = node("Flatten", [pooled], "flat")
     fc = [constant("fc.w", weights["fc/weights"]), constant("fc.b", weights["fc/bias"])]
     logits = node("Gemm", [flat, *fc], "logits")
     node("Softmax", [logits], "probabilities")
+    shape = [None, 3, INPUT_SIZE, INPUT_SIZE]
     graph = helper.make_graph(
         nodes,
         "face_expression",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [None, 3, 112, 112])],
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, shape)],
         [helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, [None, 7])],
         initializers,
     )
@@ -186,8 +183,13 @@ class ExpressionNet(CropClassifier):
 
     def __init__(self, folder: Path | None = None) -> None:
         manifest, data = read_expression_files(folder)
-        model = build_onnx(decode_weights(manifest, data))
-        self._net = cv2.dnn.readNetFromONNX(np.frombuffer(model, np.uint8))
+        try:
+            model = build_onnx(decode_weights(manifest, data))
+            self._net = cv2.dnn.readNetFromONNX(np.frombuffer(model, np.uint8))
+        except (cv2.error, ImportError) as exc:
+            # An OpenCV whose importer lacks an operator, or onnx missing from a broken
+            # install: the show falls back to fer's CNN alone rather than not starting.
+            raise ModelError(f"expression model cannot be built for OpenCV's dnn: {exc}") from None
         self._net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
         self._net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
 
