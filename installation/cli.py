@@ -13,6 +13,7 @@ from typing import Any
 
 from installation import __version__
 from installation.bench import BENCHMARKS
+from installation.cliargs import amount
 from installation.config import Settings, load_settings, parse_size
 from installation.errors import ConfigError, UserError
 from installation.lighting import commands as lighting_commands
@@ -285,16 +286,7 @@ def _size(text: str) -> str:
     return text
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected seconds, e.g. 30 or 2.5 (got {text!r})"
-        ) from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected seconds > 0 (got {text!r})")
-    return value
+_seconds = amount("seconds", "30 or 2.5")
 
 
 def _screen(text: str) -> int:

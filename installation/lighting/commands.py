@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from installation.cliargs import amount
 from installation.errors import ConfigError
 from installation.lighting.dmx import fixture_bytes, universes
 from installation.lighting.patch import Fixture, Patch, load_patch, resolve_patch_path
@@ -120,11 +121,4 @@ def _report(fixture: Fixture, step: str) -> None:
     )
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, e.g. 2 (got {text!r})") from None
-    if not 0 < value <= 60:
-        raise argparse.ArgumentTypeError(f"expected seconds 0..60 (got {text!r})")
-    return value
+_seconds = amount("seconds", "2", most=60)

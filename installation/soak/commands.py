@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from installation.cliargs import amount
+
 SOAK_HELP = """Run the real show headless (simulated crowd, OSC traffic, sACN to a local
 receiver) for N minutes and inject faults on a schedule, each for a few seconds, again and
 again: the camera vanishes and returns, a shader breaks and is fixed, garbage OSC, a config
@@ -44,11 +46,4 @@ def _soak(args: argparse.Namespace) -> int:
     return result
 
 
-def _minutes(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected minutes, e.g. 30 or 2 (got {text!r})") from None
-    if not 0 < value <= 60 * 24 * 30:
-        raise argparse.ArgumentTypeError(f"expected minutes > 0, at most 30 days (got {text!r})")
-    return value
+_minutes = amount("minutes", "30 or 2", most=60 * 24 * 30)  # 30 days at most

@@ -7,6 +7,7 @@ import signal
 import sys
 from types import FrameType
 
+from installation.cliargs import amount
 from installation.errors import UserError
 from installation.supervise.supervisor import Supervisor, SupervisorSettings, posix_required
 
@@ -77,13 +78,4 @@ def _supervise(args: argparse.Namespace) -> int:
     return supervisor.run()
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected seconds, e.g. 5 or 0.5 (got {text!r})"
-        ) from None
-    if not 0 < value < 3600:
-        raise argparse.ArgumentTypeError(f"expected seconds between 0 and 3600 (got {text!r})")
-    return value
+_seconds = amount("seconds", "5 or 0.5", most=3600)

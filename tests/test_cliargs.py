@@ -1,0 +1,28 @@
+"""The shared argparse number types: what passes, and what each refusal says."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+import pytest
+
+from installation.cliargs import amount
+
+
+def test_an_amount_takes_numbers_above_zero_up_to_its_limit() -> None:
+    minutes = amount("minutes", "30", most=60)
+    assert minutes("0.5") == 0.5 and minutes("60") == 60.0
+    for bad, says in (
+        ("0", "minutes > 0 and at most 60"),
+        ("60.01", "at most 60"),
+        ("nan", "minutes > 0"),
+        ("inf", "minutes > 0"),
+        ("half", "expected minutes, e.g. 30 (got 'half')"),
+    ):
+        with pytest.raises(argparse.ArgumentTypeError, match=re.escape(says)):
+            minutes(bad)
+    unlimited = amount("seconds", "2.5")
+    assert unlimited("1e9") == 1e9
+    with pytest.raises(argparse.ArgumentTypeError, match=r"expected seconds > 0 \(got 'inf'\)"):
+        unlimited("inf")
