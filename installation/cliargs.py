@@ -7,11 +7,16 @@ import math
 from collections.abc import Callable
 
 
-def amount(unit: str, example: str, most: float = math.inf) -> Callable[[str], float]:
-    """An argparse `type` for a number of `unit` above 0 and at most `most`.
+def amount(
+    unit: str, example: str, most: float = math.inf, least: float = 0.0, *, zero_ok: bool = False
+) -> Callable[[str], float]:
+    """An argparse `type` for a finite number of `unit` from `least` to `most`.
 
-    `example` shows a valid value in the message for text that is not a number.
+    `least` itself is refused unless it is 0 and `zero_ok`, or above 0 (a lower limit above
+    zero is a real minimum, as 1 frame a second). `example` shows a valid value in the
+    message for text that is not a number.
     """
+    inclusive = zero_ok or least > 0
 
     def parse(text: str) -> float:
         try:
@@ -20,8 +25,10 @@ def amount(unit: str, example: str, most: float = math.inf) -> Callable[[str], f
             raise argparse.ArgumentTypeError(
                 f"expected {unit}, e.g. {example} (got {text!r})"
             ) from None
-        if not 0 < value <= most or math.isinf(value):
-            limit = "> 0" if math.isinf(most) else f"> 0 and at most {most:g}"
+        low_ok = value >= least if inclusive else value > least
+        if not (low_ok and value <= most) or math.isinf(value):
+            low = f">= {least:g}" if inclusive else f"> {least:g}"
+            limit = low if math.isinf(most) else f"{low} and at most {most:g}"
             raise argparse.ArgumentTypeError(f"expected {unit} {limit} (got {text!r})")
         return value
 

@@ -26,3 +26,12 @@ def test_an_amount_takes_numbers_above_zero_up_to_its_limit() -> None:
     assert unlimited("1e9") == 1e9
     with pytest.raises(argparse.ArgumentTypeError, match=r"expected seconds > 0 \(got 'inf'\)"):
         unlimited("inf")
+    # A real minimum above zero (frames a second), and zero allowed (a start time).
+    fps = amount("frames per second", "30", most=240, least=1)
+    assert fps("1") == 1.0 and fps("240") == 240.0
+    with pytest.raises(argparse.ArgumentTypeError, match=">= 1 and at most 240"):
+        fps("0.5")
+    start = amount("seconds", "12.5", zero_ok=True)
+    assert start("0") == 0.0
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape("seconds >= 0 (got '-1')")):
+        start("-1")

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from installation.cliargs import amount
 from installation.config import parse_size
 from installation.errors import UserError
 from installation.offline.encode import CODECS
@@ -200,23 +201,5 @@ def _size(text: str) -> tuple[int, int]:
         raise UserError(f"--size: {exc}") from None
 
 
-def _fps(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected frames per second, e.g. 30 (got {text!r})"
-        ) from None
-    if not 1 <= value <= 240:
-        raise argparse.ArgumentTypeError(f"expected 1..240 frames per second (got {text!r})")
-    return value
-
-
-def _time(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected seconds, e.g. 12.5 (got {text!r})") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected seconds >= 0 (got {text!r})")
-    return value
+_fps = amount("frames per second", "30", most=240, least=1)
+_time = amount("seconds", "12.5", zero_ok=True)
