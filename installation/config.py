@@ -175,6 +175,10 @@ class CuesSection(_Section):
     go_guard: float = Field(0.25, ge=0.0, le=5.0)
 
 
+# How smiles are read (installation/vision/reading.py): the one list of the readings.
+SmileModelName = Literal["ensemble", "cnn", "haar"]
+
+
 class VisionSection(_Section):
     """The camera path (see installation/vision/): detector, smile reading, steadiness."""
 
@@ -182,7 +186,7 @@ class VisionSection(_Section):
         "frontalface_default"
     )
     detect_width: int = Field(320, ge=64, le=1920)
-    smile_model: Literal["ensemble", "cnn", "haar"] = "ensemble"
+    smile_model: SmileModelName = "ensemble"
     model: str = ""
     smile_threshold: float = Field(0.5, ge=0.05, le=0.95)
     smile_hysteresis: float = Field(0.1, ge=0.0, le=0.4)

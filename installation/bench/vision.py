@@ -16,17 +16,17 @@ import os
 import statistics
 import threading
 import time
-from typing import Any
+from typing import Any, get_args
 
 import cv2
 import numpy as np
 
 from installation.bench.machine import describe_machine, machine_info
+from installation.config import SmileModelName
 from installation.events import Event, EventQueue, FacesObserved
 from installation.vision.camera import CameraSource
 from installation.vision.capture import CaptureTarget
 from installation.vision.pipeline import VisionPipeline, VisionSettings
-from installation.vision.reading import SmileModelName
 from installation.vision.samples import crowd_frame
 
 FACE_COUNTS = (1, 4, 8)
@@ -49,7 +49,7 @@ def register(benchmarks: Any) -> None:
     )
     parser.add_argument(
         "--smile-model",
-        choices=("ensemble", "cnn", "haar"),
+        choices=get_args(SmileModelName),
         default="ensemble",
         help="the smile reading to time (default ensemble, as vision.smile_model)",
     )

@@ -9,8 +9,9 @@ import argparse
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
+from installation.config import SmileModelName
 from installation.errors import MissingPartError
 
 
@@ -35,7 +36,7 @@ def register(commands: Any) -> None:
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument(
         "--smile-model",
-        choices=("ensemble", "cnn", "haar"),
+        choices=get_args(SmileModelName),
         default="ensemble",
         help=(
             "ensemble: the mean P(happy) of the fer and face-api.js CNNs (default); "

@@ -17,10 +17,11 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from installation.config import SmileModelName
 from installation.events import FaceObservation
 from installation.vision.detect import FACE_CASCADE, cascade_dir, load_cascade
 from installation.vision.follow import FaceFollower
-from installation.vision.reading import SmileModelName, SmileReader, crop_face, make_reader
+from installation.vision.reading import SmileReader, crop_face, make_reader
 from installation.vision.smile import SmileSettings, SmileState
 from installation.vision.sweep import DetectionSweep
 

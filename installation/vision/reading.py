@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal, Protocol, cast
+from typing import Protocol, cast
 
 import cv2
 import numpy as np
@@ -27,7 +27,6 @@ from installation.vision.tracking import Box
 
 Image = npt.NDArray[np.uint8]
 Reading = tuple[float, tuple[float, ...]]  # (smile 0..1, 7 emotion probabilities)
-SmileModelName = Literal["ensemble", "cnn", "haar"]
 _WHOLE = Box(0.0, 0.0, 1.0, 1.0)
 
 

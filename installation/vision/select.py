@@ -6,14 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from installation.config import Config
+from installation.config import Config, SmileModelName
 from installation.errors import ConfigError, MissingPartError
 from installation.vision.camera import CameraSource
 from installation.vision.capture import BACKOFF_MAX_S, CaptureTarget, open_capture, probe_camera
 from installation.vision.crowd import CrowdSettings
 from installation.vision.models import ModelError
 from installation.vision.pipeline import VisionPipeline, VisionSettings
-from installation.vision.reading import SmileModelName
 from installation.vision.simulated import SimulatedCrowdSource
 from installation.vision.smile import SmileSettings
 from installation.vision.source import FaceSource
