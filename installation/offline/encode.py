@@ -1,5 +1,10 @@
 """Writing frames: H.264, ProRes and FFV1 through PyAV, or a numbered PNG sequence.
 
+Colour: the renderer draws sRGB. H.264 and ProRes store it as BT.709 YUV, limited range,
+and say so in the stream, because players assume BT.709 for HD video that carries no tags:
+FFmpeg's default conversion (BT.601, untagged) shifted saturated greens by up to 40 levels
+in such players, and this piece is about colour. FFV1 keeps RGB and is tagged as sRGB.
+
 `open_sink` checks the output (file name, codec, size) before any frame is drawn; an
 `EncoderThread` then encodes on a worker thread fed by a bounded queue, so the GL thread
 draws the next frame while the last one is encoded (PyAV releases the GIL inside FFmpeg).
@@ -30,6 +35,19 @@ class CodecSpec:
     even_width: bool = False
     even_height: bool = False
     options: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_yuv(self) -> bool:
+        return self.pix_fmt.startswith("yuv")
+
+
+# Colour tags, as FFmpeg numbers them (libavutil/pixfmt.h): the same numbers are written into
+# the H.264 VUI and the QuickTime/Matroska colour atoms.
+BT709 = 1  # primaries, transfer and matrix: ITU-R BT.709
+SRGB_TRANSFER = 13  # IEC 61966-2-1
+RGB_MATRIX = 0  # no matrix: the planes are R, G and B
+LIMITED_RANGE = 1  # "MPEG"/"tv": luma 16-235
+FULL_RANGE = 2  # "JPEG"/"pc": 0-255
 
 
 CODECS: dict[str, CodecSpec] = {
@@ -147,10 +165,22 @@ class VideoFile:
         self._stream.width, self._stream.height = size
         self._stream.pix_fmt = spec.pix_fmt
         self._stream.time_base = 1 / rate
+        self._spec = spec
+        _tag_colour(self._stream.codec_context, spec)
         self._count = 0
 
     def write(self, rgb: npt.NDArray[np.uint8], index: int) -> None:
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        if self._spec.is_yuv:
+            # Convert here, with the matrix the stream is tagged with; left to the encoder,
+            # FFmpeg would use BT.601.
+            frame = frame.reformat(
+                format=self._spec.pix_fmt,
+                dst_colorspace="ITU709",
+                dst_color_range="MPEG",
+                dst_color_trc=BT709,
+                dst_color_primaries=BT709,
+            )
         # Timestamps count from 0 in every file, so parts of a render join end to end.
         frame.pts = self._count
         self._count += 1
@@ -189,6 +219,15 @@ def open_sink(output: Path, codec: str, size: tuple[int, int], fps: float) -> Fr
     if codec == "png":
         return PngSequence(png_pattern(output), size)
     return VideoFile(output, codec, size, fps)
+
+
+def _tag_colour(codec: av.video.codeccontext.VideoCodecContext, spec: CodecSpec) -> None:
+    """Say in the stream how its pixels are to be read back as the colours drawn."""
+    codec.color_primaries = BT709  # sRGB shares BT.709's primaries
+    if spec.is_yuv:
+        codec.color_trc, codec.colorspace, codec.color_range = BT709, BT709, LIMITED_RANGE
+    else:
+        codec.color_trc, codec.colorspace, codec.color_range = SRGB_TRANSFER, RGB_MATRIX, FULL_RANGE
 
 
 def _make_parent(path: Path) -> None:
