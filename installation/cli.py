@@ -13,7 +13,7 @@ from typing import Any
 
 from installation import __version__
 from installation.bench import BENCHMARKS
-from installation.cliargs import amount
+from installation.cliargs import amount, config_options
 from installation.config import Settings, load_settings, parse_size
 from installation.errors import ConfigError, UserError
 from installation.lighting import commands as lighting_commands
@@ -68,20 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
             "renders offscreen. Ctrl-C, SIGTERM, Esc or closing the window end it cleanly."
         ),
     )
-    run.add_argument(
-        "--config",
-        metavar="FILE",
-        help="config file, or a shipped name: gallery, performance, documentation",
-    )
-    run.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        dest="overrides",
-        help="set any config key, e.g. --set window.vsync=false --set params.glow.radius=0.3 "
-        "(value read as TOML; a bare word is a string; repeatable)",
-    )
+    config_options(run)
     run.add_argument("--source", type=_source, help=f"where faces come from: {SOURCE_FORMS}")
     run.add_argument("--headless", action="store_true", help="render offscreen, open no window")
     run.add_argument(

@@ -1,4 +1,4 @@
-"""argparse value types shared by the commands: a number of some unit inside a range."""
+"""argparse pieces shared by the commands: numbers inside a range, and the config options."""
 
 from __future__ import annotations
 
@@ -33,3 +33,21 @@ def amount(
         return value
 
     return parse
+
+
+def config_options(parser: argparse.ArgumentParser) -> None:
+    """`--config FILE` and repeatable `--set KEY=VALUE`, read by `config.load_settings`."""
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file, or a shipped name: gallery, performance, documentation",
+    )
+    parser.add_argument(
+        "--set",
+        metavar="KEY=VALUE",
+        action="append",
+        default=[],
+        dest="overrides",
+        help="set any config key, e.g. --set window.vsync=false --set params.glow.radius=0.3 "
+        "(value read as TOML; a bare word is a string; repeatable)",
+    )

@@ -113,6 +113,20 @@ def test_a_part_equals_the_same_frames_of_the_whole(
     np.testing.assert_array_equal(pngs[0], whole[3])
 
 
+def test_config_and_set_style_a_timeline(timeline: Path, full_ffv1: Path, tmp_path: Path) -> None:
+    wider = tmp_path / "wider.mkv"
+    _render(timeline, wider, "--set", "params.glow.radius=0.5", "--frames", "0:2")
+    assert not np.array_equal(_decode(wider)[1], _decode(full_ffv1)[1])
+    # The same checks and messages as `run`: what, where, what is allowed; exit 2.
+    bad = run_cli(
+        "render", str(timeline), "-o", str(tmp_path / "bad.mkv"), "--set", "params.glow.radius=9"
+    )
+    assert bad.returncode == 2
+    assert "glow.radius" in bad.stderr and "0.6" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert not (tmp_path / "bad.mkv").exists()
+
+
 def test_odd_size_refused_for_h264(timeline: Path, tmp_path: Path) -> None:
     result = run_cli("render", str(timeline), "-o", str(tmp_path / "a.mp4"), "--size", "65x36")
     assert result.returncode == 2

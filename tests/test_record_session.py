@@ -105,6 +105,10 @@ def test_render_replays_the_session(recording: Path, catalogue: Catalogue, tmp_p
     with av.open(str(out)) as container:
         frames = sum(1 for _ in container.decode(video=0))
     assert frames == total_frames(read_session(recording, catalogue).duration, 30.0)
+    # A session replays with its own config: restyling it would break its checksums.
+    styled = run_cli("render", str(recording), "-o", str(out), "--set", "show.palette=x")
+    assert styled.returncode == 2
+    assert "recorded with" in styled.stderr and "Traceback" not in styled.stderr
 
 
 def test_a_corrupted_checksum_is_reported_once_with_its_time(

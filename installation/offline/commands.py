@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from installation.cliargs import amount
+from installation.cliargs import amount, config_options
 from installation.config import parse_size
 from installation.errors import UserError
 from installation.offline.encode import CODECS
@@ -58,6 +58,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--frames", metavar="A:B", help="write frames A..B-1 only (numbered from 0)"
     )
     parser.add_argument("--seed", type=int, metavar="N", help="another simulated crowd")
+    # A timeline takes the palette, starting parameters and render settings from the config;
+    # a recorded session brings its own.
+    config_options(parser)
     parser.set_defaults(handler=_render)
 
 
@@ -126,7 +129,7 @@ def _timeline_job(
     from installation.offline.render import RenderJob, total_frames
     from installation.offline.timeline import load_timeline, resolve_timeline_path
 
-    settings = load_settings(catalogue)
+    settings = load_settings(catalogue, args.config, args.overrides)
     timeline = load_timeline(resolve_timeline_path(args.source), catalogue)
     if args.seed is not None:
         timeline = timeline.with_seed(args.seed)
@@ -156,6 +159,11 @@ def _session_job(
 
     if args.seed is not None:
         raise UserError("--seed changes a simulated crowd; a recorded session has its own faces")
+    if args.config is not None or args.overrides:
+        raise UserError(
+            "--config and --set style a timeline; a recorded session replays with the config "
+            "it was recorded with (its checksums would not match another)"
+        )
     session = read_session(Path(args.source), catalogue)
     if session.dropped:
         print(
