@@ -35,12 +35,18 @@ def amount(
     return parse
 
 
-def config_options(parser: argparse.ArgumentParser) -> None:
+def config_options(
+    parser: argparse.ArgumentParser,
+    *,
+    config_note: str = "",
+    set_example: str = "--set window.vsync=false --set params.glow.radius=0.3",
+) -> None:
     """`--config FILE` and repeatable `--set KEY=VALUE`, read by `config.load_settings`."""
+    note = f" ({config_note})" if config_note else ""
     parser.add_argument(
         "--config",
         metavar="FILE",
-        help="config file, or a shipped name: gallery, performance, documentation",
+        help=f"config file, or a shipped name: gallery, performance, documentation{note}",
     )
     parser.add_argument(
         "--set",
@@ -48,6 +54,6 @@ def config_options(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         dest="overrides",
-        help="set any config key, e.g. --set window.vsync=false --set params.glow.radius=0.3 "
+        help=f"set any config key, e.g. {set_example} "
         "(value read as TOML; a bare word is a string; repeatable)",
     )

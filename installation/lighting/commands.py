@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from installation.cliargs import amount
+from installation.cliargs import amount, config_options
 from installation.errors import ConfigError
 from installation.lighting.dmx import fixture_bytes, universes
 from installation.lighting.patch import Fixture, Patch, load_patch, resolve_patch_path
@@ -47,15 +47,7 @@ def register(commands: Any) -> None:
         ),
     )
     test.add_argument("--fixture", metavar="NAME", help="only this fixture")
-    test.add_argument("--config", metavar="FILE", help="config file or shipped name")
-    test.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        dest="overrides",
-        help="set a config key, e.g. --set lighting.protocol=sacn (repeatable)",
-    )
+    config_options(test, set_example="--set lighting.protocol=sacn")
     test.add_argument(
         "--step", type=_seconds, default=2.0, metavar="SECONDS", help="time per step (default 2)"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from installation.cliargs import amount
+from installation.cliargs import amount, config_options
 
 SOAK_HELP = """Run the real show headless (simulated crowd, OSC traffic, sACN to a local
 receiver) for N minutes and inject faults on a schedule, each for a few seconds, again and
@@ -23,18 +23,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--minutes", type=_minutes, default=30.0, metavar="N", help="how long (default 30)"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="config file, or a shipped name (copied: the soak never writes it)",
-    )
-    parser.add_argument(
-        "--set",
-        metavar="KEY=VALUE",
-        action="append",
-        default=[],
-        dest="overrides",
-        help="set any config key, e.g. --set window.size=640x360 (repeatable)",
+    config_options(
+        parser,
+        config_note="copied: the soak never writes it",
+        set_example="--set window.size=640x360",
     )
     parser.set_defaults(handler=_soak)
 
