@@ -10,13 +10,13 @@ import pytest
 from installation.errors import ConfigError, UserError
 from installation.offline.commands import frame_range
 from installation.offline.encode import check_size, choose_codec, png_pattern
-from installation.offline.progress import Progress, format_seconds
 from installation.offline.timeline import (
     TimelinePlayer,
     load_timeline,
     resolve_timeline_path,
 )
 from installation.params import Catalogue
+from installation.progress import Progress, format_seconds
 from tests.conftest import run_cli
 
 TINY = """
@@ -144,3 +144,7 @@ def test_progress_line_says_rate_and_time_left() -> None:
     progress.update(25)  # within a second of the last line: quiet
     assert stream.getvalue() == "render: 20/100 frames (20%), 10.0 fps, 8s left\n"
     assert format_seconds(3725) == "1h02m05s"
+    other = io.StringIO()
+    counted = Progress(40, other, label="smiles evaluate", unit="images", rate_unit="images/s")
+    counted.update(0)
+    assert other.getvalue() == "smiles evaluate: 0/40 images (0%), 0.0 images/s, ? left\n"

@@ -128,6 +128,8 @@ def test_smiles_evaluate_on_crops_of_a_real_face(tmp_path: Path) -> None:
     assert figures["n"] == 12 and figures["skipped"] == 1
     assert figures["accuracy"] == 1.0 and figures["balanced_accuracy"] == 1.0
     assert figures["ms_per_image"] > 0
+    # Progress goes to stderr (the JSON above parsed, so stdout held nothing else).
+    assert "smiles evaluate: 0/13 images" in result.stderr
     text = run_cli("smiles", "evaluate", str(tmp_path))
     assert "balanced accuracy" in text.stdout
     missing = run_cli("smiles", "evaluate", str(tmp_path / "nowhere"))

@@ -92,9 +92,9 @@ def frame_range(
 
 def _render(args: argparse.Namespace) -> int:
     from installation.offline.encode import choose_codec
-    from installation.offline.progress import Progress
     from installation.offline.render import render_to_file
     from installation.params import load_catalogue
+    from installation.progress import Progress
 
     catalogue = load_catalogue()
     codec = choose_codec(args.output, args.codec)

@@ -23,10 +23,10 @@ from installation.clock import FixedStepClock
 from installation.config import RenderSection
 from installation.events import Event, FacesObserved
 from installation.offline.encode import EncoderThread, open_sink
-from installation.offline.progress import Progress
 from installation.offline.timeline import Timeline, TimelinePlayer
 from installation.palette import load_palette
 from installation.params import Catalogue, ParamValue
+from installation.progress import Progress
 from installation.render.context import create_offscreen_context
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer

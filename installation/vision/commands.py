@@ -84,9 +84,23 @@ def register(commands: Any) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from installation.progress import Progress
     from installation.vision.evaluate import evaluate
 
-    result = evaluate(args.dir, args.smile_model, args.threshold, args.model)
+    shown: list[Progress] = []
+
+    def report(done: int, total: int) -> None:
+        if not shown:
+            shown.append(
+                Progress(total, label="smiles evaluate", unit="images", rate_unit="images/s")
+            )
+        shown[0].update(done)
+
+    try:
+        result = evaluate(args.dir, args.smile_model, args.threshold, args.model, report)
+    finally:
+        if shown:
+            shown[0].finish()
     if args.json:
         # NaN is not JSON: a folder with one class has no balanced accuracy.
         data = {

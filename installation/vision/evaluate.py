@@ -8,6 +8,7 @@ score reaches the threshold. Images stay in memory; nothing is written.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -63,8 +64,10 @@ def evaluate(
     smile_model: str = "ensemble",
     threshold: float = 0.5,
     model_path: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
-    """Score every image under folder/0 and folder/1."""
+    """Score every image under folder/0 and folder/1; `progress(done, total)` before the
+    first and after each."""
     for name in ("0", "1"):
         if not (folder / name).is_dir():
             raise UserError(
@@ -82,17 +85,21 @@ def evaluate(
     scores: list[float] = []
     seconds = 0.0
     skipped = 0
-    for label in (0, 1):
-        for path in image_files(folder / str(label)):
-            image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-            if image is None or image.size == 0:
-                skipped += 1
-                continue
+    work = [(label, path) for label in (0, 1) for path in image_files(folder / str(label))]
+    if progress is not None:
+        progress(0, len(work))
+    for done, (label, path) in enumerate(work, start=1):
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if image is None or image.size == 0:
+            skipped += 1
+        else:
             started = time.perf_counter()
             smile, _ = reader.read_still([to_gray(image)])[0]
             seconds += time.perf_counter() - started
             truths.append(label)
             scores.append(smile)
+        if progress is not None:
+            progress(done, len(work))
     if not truths:
         raise UserError(f"{folder}: no readable images in 0/ or 1/")
     truth = np.array(truths, bool)

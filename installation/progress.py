@@ -1,4 +1,4 @@
-"""The progress line of an offline render: frames, frames per second and time left."""
+"""The progress line of long work (a render, an evaluation): done, rate and time left."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ def format_seconds(seconds: float) -> str:
 
 
 class Progress:
-    """Prints a line on the first frame and then about once every `interval` seconds.
+    """Prints a line on the first item and then about once every `interval` seconds.
 
     On a terminal the line is rewritten in place; into a pipe or a log each update is a line.
+    `label` starts the line, `unit` names what is counted and `rate_unit` its rate.
     """
 
     def __init__(
@@ -30,8 +31,13 @@ class Progress:
         stream: TextIO = sys.stderr,
         interval: float = 1.0,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        label: str = "render",
+        unit: str = "frames",
+        rate_unit: str = "fps",
     ) -> None:
         self.total = total
+        self._label, self._unit, self._rate_unit = label, unit, rate_unit
         self._stream = stream
         self._interval = interval
         self._monotonic = monotonic
@@ -40,7 +46,7 @@ class Progress:
         self._tty = stream.isatty()
 
     def update(self, done: int, note: str = "") -> None:
-        """`done` frames of `total` are finished."""
+        """`done` of `total` are finished."""
         now = self._monotonic()
         if self._last is not None and now - self._last < self._interval:
             return
@@ -54,7 +60,8 @@ class Progress:
         eta = format_seconds(left) if left == left else "?"
         extra = f" ({note})" if note else ""
         return (
-            f"render: {done}/{self.total} frames ({share:.0f}%), {rate:.1f} fps, {eta} left{extra}"
+            f"{self._label}: {done}/{self.total} {self._unit} ({share:.0f}%), "
+            f"{rate:.1f} {self._rate_unit}, {eta} left{extra}"
         )
 
     def finish(self) -> None:
