@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from installation.bench.machine import describe_machine, machine_info
+from installation.bench.stages import stage
 from installation.config import load_settings
 from installation.offline.encode import EncoderThread, open_sink, rgb_from_readback
 from installation.offline.render import RenderJob, draw_frames
@@ -57,7 +58,10 @@ def run_benchmark(frames: int) -> dict[str, Any]:
     catalogue = load_catalogue()
     ctx = create_offscreen_context()
     try:
-        sizes = {f"{w}x{h}": _measure(ctx, catalogue, (w, h), frames) for w, h in SIZES}
+        sizes = {}
+        for width, height in SIZES:
+            stage("encode", f"{width}x{height}, {frames} frames")
+            sizes[f"{width}x{height}"] = _measure(ctx, catalogue, (width, height), frames)
         return {
             "codec": CODEC,
             "frames": frames,

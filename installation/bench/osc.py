@@ -29,6 +29,7 @@ import numpy as np
 
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.malformed import float_message, malformed
+from installation.bench.stages import stage
 from installation.clock import RealTimeClock
 from installation.config import OscSection
 from installation.control.cues import CueList
@@ -328,12 +329,17 @@ def run_benchmark(
     trials: list[dict[str, Any]] = []
     best = 0
     for rate in sorted(rates):
+        stage("osc", f"{rate:,} messages a second for {seconds:g} s")
         trial, _ = run_trial(catalogue, rate, seconds)
         trials.append(trial.summary())
         if trial.lost:
             break
         best = rate
     at_target = next((t for t in trials if t["rate"] == TARGET_RATE), trials[0])
+    stage("osc", f"flood: {flood_rate:,} messages a second for {seconds:g} s")
+    flooded = flood(catalogue, flood_rate, seconds)
+    if fuzz_count:
+        stage("osc", f"{fuzz_count:,} malformed datagrams, each followed by a valid one")
     return {
         "max_rate_no_loss": best,
         "latency_ms_p50": at_target["latency_ms_p50"],
@@ -342,7 +348,7 @@ def run_benchmark(
         "frame_period_ms": round(1000.0 / FRAME_RATE, 2),
         "seconds_per_trial": seconds,
         "trials": trials,
-        "flood": flood(catalogue, flood_rate, seconds),
+        "flood": flooded,
         # 10,000 datagrams a second: 5,000 malformed and 5,000 valid, the target rate.
         "malformed": malformed_run(catalogue, fuzz_count, rate=10_000) if fuzz_count else None,
         "switch_interval_s": sys.getswitchinterval(),

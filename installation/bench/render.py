@@ -18,6 +18,7 @@ from typing import Any
 import moderngl
 
 from installation.bench.machine import describe_machine, machine_info
+from installation.bench.stages import stage
 from installation.events import FaceObservation, FacesObserved
 from installation.palette import load_palette
 from installation.params import Catalogue, load_catalogue
@@ -75,7 +76,7 @@ def _sizes(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _main(args: argparse.Namespace) -> int:
-    result = run_benchmark(max(5, args.frames), progress=not args.json, sizes=args.sizes)
+    result = run_benchmark(max(5, args.frames), sizes=args.sizes)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -94,19 +95,17 @@ def _main(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_benchmark(
-    frames: int, progress: bool = False, sizes: tuple[tuple[int, int], ...] = SIZES
-) -> dict[str, Any]:
+def run_benchmark(frames: int, sizes: tuple[tuple[int, int], ...] = SIZES) -> dict[str, Any]:
     catalogue = load_catalogue()
     ctx = create_offscreen_context()
     try:
+        stage("render", f"a trivial pass at {', '.join(_key(size) for size in sizes)}")
         trivial = {_key(size): _trivial(ctx, size, frames) for size in sizes}
         scenes: dict[str, dict[str, dict[str, float]]] = {}
         for scene in catalogue.get("scene").choices:
             scenes[scene] = {}
             for size in sizes:
-                if progress:
-                    print(f"  measuring {scene} at {_key(size)} ...", flush=True)
+                stage("render", f"{scene} at {_key(size)}")
                 figures = _scene(ctx, catalogue, scene, size, frames)
                 figures["ratio_to_trivial"] = (
                     figures["ms_median"] / trivial[_key(size)]["ms_median"]

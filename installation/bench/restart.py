@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from installation.bench.machine import describe_machine, machine_info
+from installation.bench.stages import stage
 from installation.errors import UserError
 from installation.supervise.supervisor import (
     Happening,
@@ -139,7 +140,9 @@ def run_benchmark(trials: int, size: str) -> dict[str, Any]:
     if problem:
         raise UserError(problem)
     settings = SupervisorSettings()
+    stage("restart", f"{trials} frozen show(s) stopped and started again")
     frozen = measure_frozen(trials, size)
+    stage("restart", f"{trials} killed show(s) started again")
     killed = measure_killed(trials, size)
     frozen_times = [t["to_ready_s"] for t in frozen]
     killed_times = [t["to_ready_s"] for t in killed]

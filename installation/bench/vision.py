@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from installation.bench.machine import describe_machine, machine_info
+from installation.bench.stages import stage
 from installation.config import SmileModelName
 from installation.events import Event, EventQueue, FacesObserved
 from installation.vision.camera import CameraSource
@@ -153,7 +154,11 @@ def run_bench(
 ) -> dict[str, Any]:
     cv2.setNumThreads(1)  # one core: the figure the target is set for
     settings = VisionSettings(smile_model=smile_model)
-    by_faces = {str(n): measure_speed(n, frames, settings) for n in FACE_COUNTS}
+    by_faces = {}
+    for count in FACE_COUNTS:
+        stage("vision", f"{count} face(s), {frames} frames")
+        by_faces[str(count)] = measure_speed(count, frames, settings)
+    stage("vision", f"latency, 4 faces, {latency_seconds:g} s")
     latency = measure_latency(4, latency_seconds, settings)
     return {
         "fps": by_faces["4"]["fps"],
