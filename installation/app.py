@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import logging
-import signal
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Protocol
 
 import moderngl
@@ -34,6 +31,7 @@ from installation.render.window import WindowTarget, WindowUnavailableError, dis
 from installation.resources import shaders_dir
 from installation.show import FrameState, Show
 from installation.status import StatusReporter
+from installation.stopsignals import on_stop_signals
 from installation.supervise.allocator import steady_allocator
 from installation.supervise.health import Health, HealthMonitor, report_parts
 from installation.supervise.notify import Watchdog
@@ -151,8 +149,12 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
         if options.reload is None
         else ConfigReloader(options.reload, settings, events, clock.now, on_params=control.adopt)
     )
+
+    def request_stop(name: str) -> None:
+        events.put(StopRequested(clock.now(), name))
+
     try:
-        with _stop_on_signals(events, clock.now), reload_on_hangup(reloader):
+        with on_stop_signals(request_stop), reload_on_hangup(reloader):
             for service in services:
                 service.start(events, clock.now)
             result = run_frames(
@@ -228,19 +230,3 @@ def _open_target(settings: Settings) -> tuple[WindowTarget | OffscreenTarget, mo
             log.warning("%s: rendering offscreen (EGL) instead", exc)
     ctx = create_offscreen_context()
     return OffscreenTarget(ctx, size), ctx
-
-
-@contextmanager
-def _stop_on_signals(events: EventQueue, now: Callable[[], float]) -> Iterator[None]:
-    """Ctrl-C and SIGTERM ask the frame loop to stop at the next frame boundary."""
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        events.put(StopRequested(now(), name))
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -8,13 +8,10 @@ without reading them back: the part then equals the same frames of the whole ren
 
 from __future__ import annotations
 
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import Protocol
 
 import moderngl
@@ -32,6 +29,7 @@ from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
 from installation.resources import shaders_dir
 from installation.show import FrameState, Show
+from installation.stopsignals import on_stop_signals
 from installation.vision.crowd import SimulatedCrowd
 
 # Deliver one read-back frame: raw RGB bytes in GL row order (bottom first) and its number.
@@ -153,10 +151,16 @@ def render_to_file(
     ctx = create_offscreen_context()
     stop = threading.Event()
     stopped_by: list[str] = []
+
+    def request_stop(name: str) -> None:
+        if not stopped_by:
+            stopped_by.append(name)
+        stop.set()
+
     try:
         encoder = EncoderThread(open_sink(output, codec, job.size, job.fps), job.size)
         try:
-            with _stop_on_signals(stop, stopped_by):
+            with on_stop_signals(request_stop):
                 draw_frames(ctx, job, catalogue, render, encoder.submit, stop.is_set, progress)
         finally:
             # Always flush and close, also on Ctrl-C or an error: the file plays up to here.
@@ -166,20 +170,3 @@ def render_to_file(
     finally:
         ctx.release()
     return RenderResult(encoder.written, stopped_by[0] if stopped_by else None)
-
-
-@contextmanager
-def _stop_on_signals(stop: threading.Event, names: list[str]) -> Iterator[None]:
-    """Ctrl-C and SIGTERM end the render after the frame being drawn."""
-
-    def request_stop(signum: int, _frame: FrameType | None) -> None:
-        if not names:
-            names.append(signal.Signals(signum).name)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
