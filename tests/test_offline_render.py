@@ -127,6 +127,18 @@ def test_config_and_set_style_a_timeline(timeline: Path, full_ffv1: Path, tmp_pa
     assert not (tmp_path / "bad.mkv").exists()
 
 
+def test_an_output_that_cannot_be_written_is_refused_before_drawing(
+    timeline: Path, tmp_path: Path
+) -> None:
+    taken = tmp_path / "taken.mp4"
+    taken.mkdir()  # a folder where the file should go: the open fails (root or not)
+    result = run_cli("render", str(timeline), "-o", str(taken))
+    assert result.returncode == 2
+    assert f"{taken}: cannot write the video" in result.stderr
+    assert "render: " not in result.stderr  # not a frame drawn
+    assert "Traceback" not in result.stderr
+
+
 def test_odd_size_refused_for_h264(timeline: Path, tmp_path: Path) -> None:
     result = run_cli("render", str(timeline), "-o", str(tmp_path / "a.mp4"), "--size", "65x36")
     assert result.returncode == 2

@@ -12,6 +12,7 @@ draws the next frame while the last one is encoded (PyAV releases the GIL inside
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -168,6 +169,14 @@ class VideoFile:
         self._spec = spec
         _tag_colour(self._stream.codec_context, spec)
         self._count = 0
+        try:
+            # PyAV opens the file lazily, at the first frame; open it now, so a path that
+            # cannot be written is refused before anything is drawn.
+            self._container.start_encoding()
+        except (OSError, av.FFmpegError) as exc:
+            with contextlib.suppress(OSError, av.FFmpegError):
+                self._container.close()
+            raise UserError(f"{path}: cannot write the video: {exc}") from None
 
     def write(self, rgb: npt.NDArray[np.uint8], index: int) -> None:
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
@@ -246,8 +255,11 @@ class EncoderThread:
     The queue is bounded so a slow encoder holds the renderer back instead of filling memory.
     """
 
-    def __init__(self, sink: FrameSink, size: tuple[int, int], depth: int = 4) -> None:
+    def __init__(
+        self, sink: FrameSink, size: tuple[int, int], depth: int = 4, output: str = ""
+    ) -> None:
         self._sink = sink
+        self._output = output  # named in the error, if encoding fails
         self._size = size
         self._queue: queue.Queue[tuple[bytes, int] | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
@@ -278,7 +290,8 @@ class EncoderThread:
 
     def _raise_error(self) -> None:
         if self._error is not None:
-            raise UserError(f"encoding failed: {self._error}") from self._error
+            where = f"{self._output}: " if self._output else ""
+            raise UserError(f"{where}encoding failed: {self._error}") from self._error
 
     def _run(self) -> None:
         try:

@@ -158,7 +158,8 @@ def render_to_file(
         stop.set()
 
     try:
-        encoder = EncoderThread(open_sink(output, codec, job.size, job.fps), job.size)
+        sink = open_sink(output, codec, job.size, job.fps)
+        encoder = EncoderThread(sink, job.size, output=str(output))
         try:
             with on_stop_signals(request_stop):
                 draw_frames(ctx, job, catalogue, render, encoder.submit, stop.is_set, progress)
