@@ -87,20 +87,19 @@ def _evaluate(args: argparse.Namespace) -> int:
     from installation.progress import Progress
     from installation.vision.evaluate import evaluate
 
-    shown: list[Progress] = []
+    progress: Progress | None = None  # made once evaluate has counted the images
 
     def report(done: int, total: int) -> None:
-        if not shown:
-            shown.append(
-                Progress(total, label="smiles evaluate", unit="images", rate_unit="images/s")
-            )
-        shown[0].update(done)
+        nonlocal progress
+        if progress is None:
+            progress = Progress(total, label="smiles evaluate", unit="images", rate_unit="images/s")
+        progress.update(done)
 
     try:
         result = evaluate(args.dir, args.smile_model, args.threshold, args.model, report)
     finally:
-        if shown:
-            shown[0].finish()
+        if progress is not None:
+            progress.finish()
     if args.json:
         # NaN is not JSON: a folder with one class has no balanced accuracy.
         data = {
