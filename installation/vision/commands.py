@@ -53,7 +53,7 @@ def register(commands: Any) -> None:
         "--model",
         type=Path,
         metavar="FILE",
-        help="another fer emotion model file (as vision.model)",
+        help="fer's emotion model file from another place (as vision.model; SHA-256 checked)",
     )
     evaluate.set_defaults(handler=_evaluate)
 
