@@ -127,6 +127,24 @@ def test_config_and_set_style_a_timeline(timeline: Path, full_ffv1: Path, tmp_pa
     assert not (tmp_path / "bad.mkv").exists()
 
 
+def test_a_finished_render_is_never_replaced_by_accident(timeline: Path, tmp_path: Path) -> None:
+    out = tmp_path / "kept.mkv"
+    _render(timeline, out, "--frames", "0:2")
+    before = out.read_bytes()
+    again = run_cli("render", str(timeline), "-o", str(out), "--frames", "0:1")
+    assert again.returncode == 2
+    assert f"{out} exists; add --overwrite" in again.stderr
+    assert out.read_bytes() == before
+    _render(timeline, out, "--frames", "0:1", "--overwrite")
+    assert len(_decode(out)) == 1
+    # PNG parts share a folder: only the frames a part would write again are refused.
+    _render(timeline, tmp_path / "seq", "--frames", "0:3")
+    _render(timeline, tmp_path / "seq", "--frames", "3:5")
+    overlap = run_cli("render", str(timeline), "-o", str(tmp_path / "seq"), "--frames", "4:6")
+    assert overlap.returncode == 2 and "frame_000004.png exists" in overlap.stderr
+    assert len(list((tmp_path / "seq").iterdir())) == 5
+
+
 def test_an_output_that_cannot_be_written_is_refused_before_drawing(
     timeline: Path, tmp_path: Path
 ) -> None:

@@ -58,6 +58,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--frames", metavar="A:B", help="write frames A..B-1 only (numbered from 0)"
     )
     parser.add_argument("--seed", type=int, metavar="N", help="another simulated crowd")
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing OUT (or the range's PNG files); without it they are kept",
+    )
     # A timeline takes the palette, starting parameters and render settings from the config;
     # a recorded session brings its own.
     config_options(parser)
@@ -91,7 +96,7 @@ def frame_range(
 
 
 def _render(args: argparse.Namespace) -> int:
-    from installation.offline.encode import choose_codec
+    from installation.offline.encode import choose_codec, existing_output
     from installation.offline.render import render_to_file
     from installation.params import load_catalogue
     from installation.progress import Progress
@@ -104,6 +109,10 @@ def _render(args: argparse.Namespace) -> int:
     else:
         name, job, total, render = _timeline_job(args, catalogue)
     first, end, size, fps = job.first, job.end, job.size, job.fps
+    taken = None if args.overwrite else existing_output(args.output, codec, range(first, end))
+    if taken is not None:
+        # A render can take hours: never replace one by accident.
+        raise UserError(f"{taken}; add --overwrite to replace, or choose another name")
     print(
         f"installation: rendering {name!r} frames {first}..{end - 1} of {total} "
         f"at {size[0]}x{size[1]}, {fps:g} fps, {codec} -> {args.output}",

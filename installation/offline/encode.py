@@ -132,6 +132,21 @@ def png_pattern(output: Path) -> Path:
     return output / PNG_PATTERN
 
 
+def existing_output(output: Path, codec: str, frames: range) -> str | None:
+    """What writing `frames` to `output` would replace, said as a sentence; None: nothing."""
+    if codec == "png":
+        pattern = str(png_pattern(output))
+        taken = [n for n in frames if Path(pattern % n).exists()]
+        if len(taken) == 1:
+            return f"{pattern % taken[0]} exists"
+        if taken:
+            return f"{len(taken)} of the PNG files to write exist ({pattern % taken[0]}, ...)"
+        return None
+    if output.is_file() and output.stat().st_size > 0:
+        return f"{output} exists"
+    return None
+
+
 def rgb_from_readback(raw: bytes, size: tuple[int, int]) -> npt.NDArray[np.uint8]:
     """GL rows come bottom first; a picture is top first."""
     width, height = size
