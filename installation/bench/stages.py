@@ -6,5 +6,5 @@ import sys
 
 
 def stage(bench: str, text: str) -> None:
-    """One line, e.g. 'bench osc: 5,000 msg/s for 10 s ...', flushed at once."""
+    """One line, e.g. 'bench osc: 5,000 messages a second for 10 s ...', flushed at once."""
     print(f"bench {bench}: {text} ...", file=sys.stderr, flush=True)
