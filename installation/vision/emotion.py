@@ -48,10 +48,16 @@ def load_emotion_net(path: Path | None = None) -> Any:
     return net
 
 
+def resized(face: Image, size: int) -> Image:
+    """A crop at a network's input size: area-averaged when shrinking (no aliasing),
+    bilinear when enlarging."""
+    interpolation = cv2.INTER_AREA if face.shape[0] > size else cv2.INTER_LINEAR
+    return cast(Image, cv2.resize(face, (size, size), interpolation=interpolation))
+
+
 def prepare(face: Image) -> npt.NDArray[np.float32]:
     """A grey crop -> the model's 64x64 input in [-1, 1] (as the model was trained)."""
-    interpolation = cv2.INTER_AREA if face.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR
-    small = cv2.resize(face, (INPUT_SIZE, INPUT_SIZE), interpolation=interpolation)
+    small = resized(face, INPUT_SIZE)
     return cast(npt.NDArray[np.float32], small.astype(np.float32) * (2.0 / 255.0) - 1.0)
 
 

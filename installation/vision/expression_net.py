@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from installation.vision.emotion import CropClassifier
+from installation.vision.emotion import CropClassifier, resized
 from installation.vision.expression_files import read_expression_files
 from installation.vision.models import ModelError
 
@@ -172,9 +172,7 @@ def build_onnx(weights: Weights) -> bytes:
 
 def prepare(face: Image) -> npt.NDArray[np.float32]:
     """A grey crop -> the network's (3, 112, 112) input (mean subtracted, scaled by 1/255)."""
-    interpolation = cv2.INTER_AREA if face.shape[0] > INPUT_SIZE else cv2.INTER_LINEAR
-    small = cv2.resize(face, (INPUT_SIZE, INPUT_SIZE), interpolation=interpolation)
-    grey = small.astype(np.float32)
+    grey = resized(face, INPUT_SIZE).astype(np.float32)
     return np.stack([(grey - mean) / 255.0 for mean in MEAN_RGB]).astype(np.float32)
 
 
