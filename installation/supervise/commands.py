@@ -9,6 +9,7 @@ from types import FrameType
 
 from installation.cliargs import amount
 from installation.errors import UserError
+from installation.stopsignals import on_stop_signals
 from installation.supervise.supervisor import Supervisor, SupervisorSettings, posix_required
 
 
@@ -66,16 +67,12 @@ def _supervise(args: argparse.Namespace) -> int:
     )
     supervisor = Supervisor([sys.executable, "-m", "installation", "run", *run_args], settings)
 
-    def stop(_signum: int, _frame: FrameType | None) -> None:
-        supervisor.stop()
-
     def hangup(signum: int, _frame: FrameType | None) -> None:
         supervisor.forward(signum)
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGHUP, hangup)
-    return supervisor.run()
+    with on_stop_signals(lambda _name: supervisor.stop()):
+        return supervisor.run()
 
 
 _seconds = amount("seconds", "5 or 0.5", most=3600)
