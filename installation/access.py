@@ -13,19 +13,12 @@ from typing import Any
 
 import numpy as np
 
+from installation.acts import act_named
 from installation.params import ParamValue
 
 # A number, or an array of numbers (one per face): the rules work on whole crowds at once.
 ArrayOrFloat = Any
 
-# The act's own rule when `access.rule` is "scene".
-SCENE_RULES: dict[str, str] = {
-    "sanctuary": "everyone",
-    "disparity": "boundary",
-    "confrontation": "boundary",
-    "biohubs": "hubs",
-    "solidarity": "everyone",
-}
 # Half the width of the boundary's soft edge (frame widths): a face walking across it
 # dims over a few steps instead of snapping.
 BOUNDARY_EDGE = 0.03
@@ -45,8 +38,9 @@ class Hub:
 
 
 def rule_for(scene: str, params: Mapping[str, ParamValue]) -> str:
+    """The access rule in force: the act's own (installation/acts.py) unless one is forced."""
     rule = str(params["access.rule"])
-    return SCENE_RULES.get(scene, "everyone") if rule == "scene" else rule
+    return act_named(scene).access if rule == "scene" else rule
 
 
 def hub_layout(count: int) -> list[tuple[float, float]]:

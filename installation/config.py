@@ -76,9 +76,9 @@ class WindowSection(_Section):
 
 class RenderSection(_Section):
     fps: float = Field(60.0, ge=1.0, le=240.0)
-    glow_scale: float = Field(0.5, ge=0.125, le=1.0)
-    growth_scale: float = Field(0.2, ge=0.0625, le=1.0)
-    growth_steps: int = Field(3, ge=1, le=16)
+    glow_scale: float = Field(0.4, ge=0.125, le=1.0)
+    growth_rows: int = Field(144, ge=32, le=1080)
+    growth_rate: float = Field(60.0, ge=10.0, le=240.0)
     max_faces: int = Field(64, ge=1, le=256)
     hot_reload: bool = True
 
@@ -486,6 +486,15 @@ def _plain_message(error: Any) -> str:
     return str(_PLAIN.get(error["type"], error["msg"]))
 
 
+# Keys of earlier versions, and what took their place.
+RENAMED = {
+    "growth_scale": "the living light's grid no longer follows the output: set growth_rows "
+    "(cells high, default 144)",
+    "growth_steps": "the living light steps by show time, not per frame: set growth_rate "
+    "(steps a second, default 60)",
+}
+
+
 def _unknown_key(path: tuple[str | int, ...]) -> str:
     model: type[BaseModel] = Config
     for part in path[:-1]:
@@ -497,6 +506,8 @@ def _unknown_key(path: tuple[str | int, ...]) -> str:
     what = "section" if len(path) == 1 else f"key in [{'.'.join(str(p) for p in path[:-1])}]"
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     hint = f"did you mean {close[0]!r}? " if close else ""
+    if name in RENAMED:
+        hint = f"{RENAMED[name]}; "
     return f"unknown {what} {name!r}; {hint}allowed: {', '.join(allowed)}"
 
 

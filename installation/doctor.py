@@ -8,8 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from installation.acts import check_acts
 from installation.config import Settings, load_settings, parse_host_port
-from installation.errors import UserError
+from installation.errors import ConfigError, UserError
 from installation.lighting.build import check_universes
 from installation.lighting.build import describe as describe_lighting
 from installation.lighting.patch import load_patch, resolve_patch_path
@@ -109,9 +110,13 @@ def _check_gl(catalogue: Catalogue | None, checks: list[Check]) -> None:
         return
     try:
         checks.append(Check("opengl", True, describe(ctx)))
-        scenes = catalogue.get("scene").choices if catalogue and "scene" in catalogue else ()
         failures = []
-        pairs = all_programs(scenes)
+        if catalogue is not None and "scene" in catalogue:
+            try:
+                check_acts(catalogue.get("scene").choices, shaders_dir())
+            except ConfigError as exc:
+                failures.append(str(exc))
+        pairs = all_programs()
         for vertex, fragment in pairs:
             try:
                 root = shaders_dir()

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from installation.access import Hub
+from installation.acts import Act, act_named
 from installation.emotions import EMOTIONS
 from installation.palette import RGB
 from installation.params import ParamValue
@@ -125,6 +126,19 @@ class FrameState:
     pressure: float = 0.0  # 0..1: how hard the excluded crowd's smiles push
     hubs: tuple[Hub, ...] = ()
     access_share: float = 1.0  # share of present people who have access
+    drift_time: float = 0.0  # how far the plankton sea has drifted (seconds at unit drift)
+
+    @property
+    def act(self) -> Act:
+        """The act on screen and what it does (installation/acts.py)."""
+        return act_named(self.scene)
+
+    @property
+    def fading_act(self) -> Act | None:
+        """The act fading out under this one, while the crossfade runs; else None."""
+        if self.crossfade < 1.0 and self.previous_scene != self.scene:
+            return act_named(self.previous_scene)
+        return None
 
     @property
     def smiling(self) -> int:

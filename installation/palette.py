@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
 
 from installation.emotions import EMOTIONS
 from installation.errors import ConfigError
@@ -85,3 +90,20 @@ def _parse_colour(path: Path, key: str, value: object) -> RGB:
     raise ConfigError(
         f"{path}: colours.{key}: expects '#rrggbb' or [r, g, b] with 0..1 parts, got {value!r}"
     )
+
+
+def turn_hues(colours: npt.NDArray[np.float64], turns: npt.NDArray[np.float64]) -> Any:
+    """Rotate each row's hue by its number of turns about the grey axis (brightness kept).
+
+    Rodrigues' rotation about (1, 1, 1): grey stays grey, and a colour keeps its mean;
+    parts that would go below zero are clipped.
+    """
+    axis = np.full(3, 1.0 / math.sqrt(3.0))
+    angle = 2.0 * math.pi * np.asarray(turns, dtype=np.float64)[:, None]
+    along = (colours @ axis)[:, None] * axis
+    turned = (
+        colours * np.cos(angle)
+        + np.cross(axis, colours) * np.sin(angle)
+        + along * (1.0 - np.cos(angle))
+    )
+    return np.clip(turned, 0.0, None)

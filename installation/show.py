@@ -15,10 +15,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from installation.access import Hub, access_of, hubs_for, pushed_boundary, rule_for
+from installation.access import (
+    Hub,
+    access_of,
+    hubs_for,
+    person_draw,
+    pushed_boundary,
+    rule_for,
+)
+from installation.acts import act_named
 from installation.events import Event, FacesObserved, ParamChange, SourceStatus
 from installation.frame import COLUMNS, FaceLight, FaceTable, FrameState
-from installation.palette import Palette
+from installation.palette import Palette, turn_hues
 from installation.params import Catalogue, ParamValue, ParamValueError
 from installation.tracks import SIZE, FaceTracks, X, Y
 
@@ -56,6 +64,9 @@ class Show:
     _ramps: dict[str, tuple[float, float, float, float]] = field(init=False, default_factory=dict)
     # Show time as the picture sees it; it stands still while the show is frozen.
     _scene_time: float = field(init=False, default=0.0)
+    # How far the plankton sea has drifted: scene time at the speed of `sea.drift`, so a
+    # change of speed changes the pace from now on instead of jumping the whole sea.
+    _drift_time: float = field(init=False, default=0.0)
     _scene: str = field(init=False, default="")
     _previous_scene: str = field(init=False, default="")
     _scene_changed_at: float = field(init=False, default=-1e9)
@@ -88,6 +99,7 @@ class Show:
             self._values["show.freeze"] = self._targets["show.freeze"]
         else:
             self._scene_time += dt
+            self._drift_time += dt * float(self._values["sea.drift"])
             self._smooth_params(dt, time)
             self._follow_scene()
             # Access first: a newcomer takes the access of where they appear at once.
@@ -162,6 +174,12 @@ class Show:
             return 1.0
         return min(1.0, (self._scene_time - self._scene_changed_at) / length)
 
+    def _hue_spread(self) -> float:
+        """The act's hue spread, passing from the previous act's over the crossfade."""
+        now = act_named(self._scene).hue_spread
+        before = act_named(self._previous_scene).hue_spread
+        return before + (now - before) * self._crossfade()
+
     def _update_crowd(self, dt: float) -> None:
         """The crowd's joy (drives the hubs), the excluded crowd's pressure, and access."""
         t = self._tracks
@@ -182,7 +200,7 @@ class Show:
     def _boundary(self) -> float:
         v = self._values
         boundary = float(v["access.boundary"])
-        if self._scene != "confrontation":
+        if not act_named(self._scene).strain:
             return boundary
         push = float(v["confrontation.pressure"])
         return pushed_boundary(boundary, str(v["access.side"]), self._pressure, push)
@@ -206,6 +224,10 @@ class Show:
         weights = np.clip(t.emotions[rows], 0.0, None) ** 3
         weights /= np.maximum(weights.sum(axis=1, keepdims=True), 1e-12)
         own = weights @ self._colours
+        spread = self._hue_spread()
+        if spread > 0:
+            # Each person's own hue near their emotion's: solidarity shows every one of them.
+            own = turn_hues(own, (person_draw(t.ids[rows]) - 0.5) * 2.0 * spread)
         colour = self._muted + (own - self._muted) * access[:, None]
         faces = FaceTable(
             np.column_stack(
@@ -231,6 +253,7 @@ class Show:
         return FrameState(
             time=time,
             scene_time=self._scene_time,
+            drift_time=self._drift_time,
             frame=self._frame,
             scene=self._scene,
             params=dict(v),

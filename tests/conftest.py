@@ -7,8 +7,9 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import moderngl
 import pytest
@@ -100,3 +101,38 @@ def xvfb_display() -> Iterator[str]:
                 process.wait(timeout=10)
             return
     pytest.fail("could not start Xvfb on any display from :90 to :109")
+
+
+# The long runs: each act held for five minutes of the seeded simulated crowd at a small
+# size, rendered once per test session and shared by the five-minute checks and the golden
+# images (tests/test_living_light.py, tests/test_golden.py).
+LONG_RUN_SIZE = (160, 90)
+LONG_RUN_FPS = 4.0  # 15 growth steps a frame: within one frame's most (render/growth.py)
+LONG_RUN_TIMES = tuple(float(t + d) for t in range(30, 301, 30) for d in (0, 1))
+
+
+@pytest.fixture(scope="session")
+def long_run(
+    gl_ctx: moderngl.Context, catalogue: Catalogue, palette: Palette
+) -> Callable[[str], dict[float, Any]]:
+    """scene -> {show time: RGB picture} at LONG_RUN_TIMES, rendered on first use."""
+    from installation.vision.crowd import CrowdSettings, SimulatedCrowd
+    from tests.scenes_helpers import sample_show
+
+    runs: dict[str, dict[float, Any]] = {}
+
+    def pictures(scene: str) -> dict[float, Any]:
+        if scene not in runs:
+            crowd = SimulatedCrowd(
+                CrowdSettings(
+                    seed=2137, max_people=8, initial_people=5, arrival_rate=0.4, mean_stay=20
+                )
+            )
+            shots = sample_show(
+                gl_ctx, catalogue, palette, {"scene": scene}, LONG_RUN_TIMES,
+                faces=crowd.faces_at, size=LONG_RUN_SIZE, fps=LONG_RUN_FPS,
+            )  # fmt: skip
+            runs[scene] = {round(t, 3): image for t, image in shots}
+        return runs[scene]
+
+    return pictures

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import moderngl
@@ -78,3 +78,63 @@ def saturation(pixels: Image) -> float:
     """Mean chroma (max - min channel) of the pixels, 0..255."""
     values = pixels.reshape(-1, 3).astype(np.float64)
     return float((values.max(axis=1) - values.min(axis=1)).mean())
+
+
+def luma(image: Image) -> npt.NDArray[np.float64]:
+    """Rec. 601 luma of an RGB image, 0..255."""
+    return image.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+
+
+def dark_share(image: Image, below: float = 40.0) -> float:
+    """Share of pixels darker than `below` (luma, 0..255)."""
+    return float((luma(image) < below).mean())
+
+
+def flat_share(image: Image, block: int = 8, lit: float = 40.0, spread: float = 1.0) -> float:
+    """Share of lit blocks (mean luma >= `lit`) that are one flat colour (std < `spread`).
+
+    Light in a dark room falls off or moves; a large evenly lit region is a painted
+    cut-out (the grey wash and the flat disks this project once showed).
+    """
+    values = luma(image)
+    h, w = (values.shape[0] // block) * block, (values.shape[1] // block) * block
+    blocks = values[:h, :w].reshape(h // block, block, w // block, block).swapaxes(1, 2)
+    means, stds = blocks.mean(axis=(2, 3)), blocks.std(axis=(2, 3))
+    lit_blocks = means >= lit
+    return float((stds[lit_blocks] < spread).mean()) if lit_blocks.any() else 0.0
+
+
+def sample_show(
+    ctx: moderngl.Context,
+    catalogue: Catalogue,
+    palette: Palette,
+    params: Mapping[str, ParamValue],
+    times: Iterable[float],
+    *,
+    faces: Callable[[float], tuple[FaceObservation, ...]] = lambda t: crowd(),
+    size: tuple[int, int] = (320, 180),
+    fps: float = 15.0,
+    events: Iterable[tuple[float, Event]] = (),
+) -> Iterator[tuple[float, Image]]:
+    """Step a show at `fps` and yield (time, picture) at each of `times` (ascending)."""
+    pending = sorted(events, key=lambda item: item[0])
+    show = Show(catalogue, palette, {"face.follow": 0.0, **params})
+    clock = FixedStepClock(fps)
+    target = OffscreenTarget(ctx, size)
+    renderer = Renderer(ctx, shaders_dir(), catalogue)
+    try:
+        t = clock.tick()
+        for wanted in times:
+            while True:
+                due = [e for when, e in pending if when <= t]
+                pending = [(when, e) for when, e in pending if when > t]
+                frame = show.step(t, [FacesObserved(t, "test", faces(t)), *due])
+                renderer.render(frame, target.framebuffer)
+                if t >= wanted - 1e-9:
+                    break
+                t = clock.tick()
+            yield t, target.read_rgb()
+            t = clock.tick()
+    finally:
+        renderer.release()
+        target.release()

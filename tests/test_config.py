@@ -134,3 +134,9 @@ def test_a_value_where_a_section_is_expected(catalogue: Catalogue) -> None:
 def test_parse_size_refuses(text: str) -> None:
     with pytest.raises(ValueError):
         parse_size(text)
+
+
+def test_a_key_of_an_earlier_version_says_what_took_its_place(catalogue: Catalogue) -> None:
+    message = _error(catalogue, sets=["render.growth_steps=3"])
+    assert "render.growth_steps" in message
+    assert "steps by show time" in message and "growth_rate" in message

@@ -63,7 +63,7 @@ def test_the_demo_patch_starts_with_an_rgb_wash_on_universe_1_address_1_followin
         (one("a", follow="weather"), ["'a'", "follow", "mood, zone"]),
         (one("a", universe=70000), ["'a'", "universe"]),
         (one("a") + one("a", address=10), ["'a'", "name used twice"]),
-        (one("a", follow="accent"), ["'a'", "[accents]"]),
+        (one("a") + "[accents]\nencore = [1, 0, 0]\n", ["accents.encore", "unknown act"]),
         (one("a") + "colour = [2, 0, 0]\n", ["'a'", "colour", "0..1"]),
         (one("a") + "gama = 2\n", ["'a'", "unknown key 'gama'"]),
         ("[[fixture]\n", ["not valid TOML"]),

@@ -20,8 +20,8 @@ from tests.scenes_helpers import crowd, region, render_show, saturation
 pytestmark = pytest.mark.gl
 
 
-def test_every_program_compiles(gl_ctx: moderngl.Context, catalogue: Catalogue) -> None:
-    for vertex, fragment in all_programs(catalogue.get("scene").choices):
+def test_every_program_compiles(gl_ctx: moderngl.Context) -> None:
+    for vertex, fragment in all_programs():
         program = compile_program(
             gl_ctx, load_shader(shaders_dir(), vertex), load_shader(shaders_dir(), fragment)
         )

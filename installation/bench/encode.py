@@ -23,6 +23,7 @@ from installation.offline.render import RenderJob, draw_frames
 from installation.offline.timeline import load_timeline, resolve_timeline_path
 from installation.params import Catalogue, load_catalogue
 from installation.render.context import create_offscreen_context, describe
+from installation.show import FrameState
 
 SIZES = ((1280, 720), (1920, 1080))
 CODEC = "h264"
@@ -90,7 +91,7 @@ def _measure(
         held: list[tuple[bytes, int]] = []
         started = [0.0]
 
-        def keep(raw: bytes, index: int) -> None:
+        def keep(raw: bytes, index: int, _frame: FrameState) -> None:
             if not held:
                 started[0] = time.perf_counter()
             held.append((raw, index))
@@ -111,7 +112,7 @@ def _measure(
         started[0] = 0.0
         count = [0]
 
-        def submit(raw: bytes, index: int) -> None:
+        def submit(raw: bytes, index: int, _frame: FrameState) -> None:
             count[0] += 1
             if count[0] == 1:
                 started[0] = time.perf_counter()

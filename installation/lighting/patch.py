@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from installation.acts import ACTS, NAMES
 from installation.errors import ConfigError
 from installation.palette import RGB
 from installation.resources import configs_dir, find_config_file, shipped_names
@@ -27,7 +28,6 @@ MOVING_HEAD = "moving_head"
 TYPES = (*LAYOUTS, MOVING_HEAD)
 ROLES = ("dimmer", "red", "green", "blue", "white", "amber")
 FOLLOWS = ("mood", "zone", "access", "excluded", "accent", "fixed")
-SCENES = ("sanctuary", "disparity", "confrontation", "biohubs", "solidarity")
 _FIXTURE_KEYS = {
     "name", "type", "universe", "address", "follow", "zone", "colour", "min", "max", "gamma",
     "channels", "footprint", "set",
@@ -59,7 +59,7 @@ class Fixture:
 
 @dataclass(frozen=True)
 class Patch:
-    """A rig: its fixtures and the accent colour of each act."""
+    """A rig: its fixtures and the accent colour of every act."""
 
     path: Path
     fixtures: tuple[Fixture, ...]
@@ -149,8 +149,6 @@ def _fixture(t: dict[str, Any], where: str, accents: dict[str, RGB]) -> Fixture:
             f"{where}: address: {address} + {footprint} channels runs past channel 512"
         )
     follow = _choice(t, "follow", FOLLOWS, where)
-    if follow == "accent" and not accents:
-        raise ConfigError(f"{where}: follow: 'accent' needs an [accents] table in the patch")
     if follow == "fixed" and "colour" not in t:
         raise ConfigError(f"{where}: colour: follow = 'fixed' needs colour = [r, g, b]")
     if follow == "zone" and "zone" not in t:
@@ -196,12 +194,13 @@ def _check_names_and_overlaps(fixtures: list[Fixture], path: Path) -> None:
 
 
 def _accents(raw: Any, path: Path) -> dict[str, RGB]:
+    """Each act's accent: the act table's (installation/acts.py), or the patch's own."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: accents: must be a table of act = [r, g, b]")
-    accents: dict[str, RGB] = {}
+    accents: dict[str, RGB] = {act.name: act.accent for act in ACTS}
     for scene, value in raw.items():
-        if scene not in SCENES:
-            raise ConfigError(f"{path}: accents.{scene}: unknown act; allowed: {', '.join(SCENES)}")
+        if scene not in NAMES:
+            raise ConfigError(f"{path}: accents.{scene}: unknown act; allowed: {', '.join(NAMES)}")
         rgb = _numbers(value, 3, f"{path}: accents.{scene}")
         accents[scene] = (rgb[0], rgb[1], rgb[2])
     return accents

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,13 +20,19 @@ if TYPE_CHECKING:
 
 # Sessions were stepped at the live frame rate; 30 frames a second documents them well.
 SESSION_FPS = 30.0
+# A contact sheet is for looking over a piece: small cells, and the show stepped at most
+# this often (the picture at a show time does not depend on the rate it is stepped at).
+SHEET_SIZE = (320, 180)
+SHEET_FPS = 10.0
+SHEET_FRAMES, SHEET_COLUMNS = 24, 6
 
 RENDER_HELP = """Render a timeline (configs/timelines/NAME.toml or a file) offline into a video:
 the same show and renderer as a live run, frame n at exactly n / fps, so the same timeline
 renders the same frames every time. A SOURCE ending in .jsonl is a session recorded with
 `installation run --record`: its events are replayed at their recorded times and its
 checksums compared (a difference is reported once). Ctrl-C stops with a playable file up
-to the last finished frame."""
+to the last finished frame. With --contact-sheet PNG instead of -o, it writes one picture
+of the piece: a grid of frames at even show times, each labelled with its time and act."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -42,14 +49,43 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "-o",
         "--output",
         type=Path,
-        required=True,
         metavar="OUT",
         help="out.mp4 (h264), out.mov (prores), out.mkv (ffv1), or a folder or "
         "out/frame_%%06d.png (png)",
     )
-    parser.add_argument("--size", metavar="WxH", help="picture size (default: the timeline's)")
     parser.add_argument(
-        "--fps", type=_fps, help="frames per second (default: the timeline's; 30 for a session)"
+        "--contact-sheet",
+        type=Path,
+        metavar="PNG",
+        help="instead of -o: one PNG of the piece, a grid of frames at even show times "
+        "labelled with time and act",
+    )
+    parser.add_argument(
+        "--frames-in-sheet",
+        type=_cells,
+        default=SHEET_FRAMES,
+        metavar="N",
+        help=f"frames in a contact sheet (default {SHEET_FRAMES}): the ends of N equal slices "
+        "of --start..--end, the last one the last frame",
+    )
+    parser.add_argument(
+        "--columns",
+        type=_columns,
+        default=SHEET_COLUMNS,
+        metavar="C",
+        help=f"columns of a contact sheet (default {SHEET_COLUMNS})",
+    )
+    parser.add_argument(
+        "--size",
+        metavar="WxH",
+        help="picture size (default: the timeline's); of each cell for a contact sheet "
+        f"(default {SHEET_SIZE[0]}x{SHEET_SIZE[1]})",
+    )
+    parser.add_argument(
+        "--fps",
+        type=_fps,
+        help="frames per second (default: the timeline's; 30 for a session); a contact sheet "
+        f"steps the show at this rate (default: the same, at most {SHEET_FPS:g})",
     )
     parser.add_argument("--codec", choices=tuple(CODECS), help="default: from OUT's suffix")
     parser.add_argument("--start", type=_time, metavar="S", help="first second to write")
@@ -101,13 +137,17 @@ def _render(args: argparse.Namespace) -> int:
     from installation.params import load_catalogue
     from installation.progress import Progress
 
+    if (args.output is None) == (args.contact_sheet is None):
+        given = "both" if args.output is not None else "neither"
+        raise UserError(
+            f"render writes a video (-o OUT) or a contact sheet (--contact-sheet PNG): give "
+            f"one of them ({given} given)"
+        )
     catalogue = load_catalogue()
+    if args.contact_sheet is not None:
+        return _render_sheet(args, catalogue)
     codec = choose_codec(args.output, args.codec)
-    render: RenderSection
-    if args.source.lower().endswith(".jsonl"):
-        name, job, total, render = _session_job(args, catalogue)
-    else:
-        name, job, total, render = _timeline_job(args, catalogue)
+    name, job, total, render = _job(args, catalogue)
     first, end, size, fps = job.first, job.end, job.size, job.fps
     taken = None if args.overwrite else existing_output(args.output, codec, range(first, end))
     if taken is not None:
@@ -131,6 +171,96 @@ def _render(args: argparse.Namespace) -> int:
     return 0
 
 
+def _render_sheet(args: argparse.Namespace, catalogue: Catalogue) -> int:
+    """`--contact-sheet PNG`: the frames at even show times in one labelled picture."""
+    from dataclasses import replace
+
+    from installation.atomic import write_atomically
+    from installation.offline.render import draw_stills
+    from installation.offline.sheet import (
+        Cell,
+        assemble,
+        encode_png,
+        format_show_time,
+        sheet_indices,
+    )
+    from installation.progress import Progress
+
+    path: Path = args.contact_sheet
+    if path.suffix.lower() != ".png":
+        raise UserError(f"--contact-sheet {path}: the file name must end in .png")
+    if args.frames is not None:
+        raise UserError(
+            "--frames numbers a video's frames; a contact sheet covers --start..--end (seconds)"
+        )
+    if args.codec is not None:
+        raise UserError("--codec chooses a video's codec; a contact sheet is a PNG file")
+    name, span, _total, render = _job(args, catalogue)
+    if path.is_dir():
+        raise UserError(f"--contact-sheet {path}: is a folder; give a file name ending in .png")
+    if path.exists() and not args.overwrite:
+        raise UserError(f"{path} exists; add --overwrite to replace, or choose another name")
+    try:
+        # Now, not after the drawing: a sheet that cannot be written is refused first.
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write the contact sheet: {exc.strerror}") from None
+    indices = sheet_indices(span.first, span.end, args.frames_in_sheet)
+    # Frames before the first cell are drawn all the same (draw_frames), none after the last.
+    job = replace(span, first=indices[0], end=indices[-1] + 1)
+    width, height = job.size
+    print(
+        f"installation: contact sheet of {name!r}: {len(indices)} frames over "
+        f"{span.first / job.fps:g}..{span.end / job.fps:g} s, {width}x{height} each, the show "
+        f"stepped at {job.fps:g} fps -> {path}",
+        file=sys.stderr,
+    )
+    progress = Progress(len(indices), label="contact sheet", rate_unit="frames/s")
+    result = draw_stills(job, indices, catalogue, render, progress)
+    if result.interrupted is not None:
+        print(
+            f"installation: interrupted ({result.interrupted}): no contact sheet written",
+            file=sys.stderr,
+        )
+        return 130
+    cells = [
+        Cell(still.rgb, f"{format_show_time(still.index / job.fps)}  {still.frame.scene}")
+        for still in result.stills
+    ]
+    try:
+        # In one step: an earlier sheet is replaced whole or kept, never left half-written.
+        write_atomically(path, encode_png(assemble(cells, args.columns)))
+    except OSError as exc:
+        raise UserError(f"{path}: cannot write the contact sheet: {exc.strerror}") from None
+    print(f"installation: wrote a contact sheet of {len(cells)} frames to {path}", file=sys.stderr)
+    return 0
+
+
+def _job(
+    args: argparse.Namespace, catalogue: Catalogue
+) -> tuple[str, RenderJob, int, RenderSection]:
+    """The job SOURCE asks for: a timeline, or a recorded session (.jsonl)."""
+    if args.source.lower().endswith(".jsonl"):
+        return _session_job(args, catalogue)
+    return _timeline_job(args, catalogue)
+
+
+def _size_and_fps(
+    args: argparse.Namespace, size: tuple[int, int], fps: float
+) -> tuple[tuple[int, int], float]:
+    """--size and --fps, else the source's own; a contact sheet's defaults are smaller."""
+    sheet = args.contact_sheet is not None
+    if args.size:
+        size = _size(args.size)
+    elif sheet:
+        size = SHEET_SIZE
+    if args.fps:
+        fps = args.fps
+    elif sheet:
+        fps = min(fps, SHEET_FPS)
+    return size, fps
+
+
 def _timeline_job(
     args: argparse.Namespace, catalogue: Catalogue
 ) -> tuple[str, RenderJob, int, RenderSection]:
@@ -142,8 +272,7 @@ def _timeline_job(
     timeline = load_timeline(resolve_timeline_path(args.source), catalogue)
     if args.seed is not None:
         timeline = timeline.with_seed(args.seed)
-    size = _size(args.size) if args.size else timeline.size
-    fps = args.fps or timeline.fps
+    size, fps = _size_and_fps(args, timeline.size, timeline.fps)
     total = total_frames(timeline.duration, fps)
     first, end = frame_range(total, fps, args.start, args.end, args.frames)
     job = RenderJob(
@@ -187,8 +316,7 @@ def _session_job(
             file=sys.stderr,
         )
     config = session.settings.config
-    size = _size(args.size) if args.size else config.window.size_px
-    fps = args.fps or SESSION_FPS
+    size, fps = _size_and_fps(args, config.window.size_px, SESSION_FPS)
     total = total_frames(session.duration, fps)
     first, end = frame_range(total, fps, args.start, args.end, args.frames)
 
@@ -219,4 +347,26 @@ def _size(text: str) -> tuple[int, int]:
 
 
 _fps = amount("frames per second", "30", most=240, least=1)
+
+
+def _whole(what: str, most: int) -> Callable[[str], int]:
+    """An argparse `type` for a whole number of `what` from 1 to `most`."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= most:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {what} from 1 to {most} (got {text!r})"
+            )
+        return value
+
+    return parse
+
+
+# More cells than this is no longer a sheet to look over (and 1000 320x180 cells is 170 MB).
+_cells = _whole("frames", 1000)
+_columns = _whole("columns", 100)
 _time = amount("seconds", "12.5", zero_ok=True)

@@ -2,24 +2,29 @@
 
 The same `Show.step` and `Renderer.render` as a live run, driven by a fixed-step clock
 (frame n at n / fps), so a render repeats exactly. The renderer's living pattern advances
-once per drawn frame, so a part of a render (`--frames A:B`) still draws frames 0..A-1
-without reading them back: the part then equals the same frames of the whole render.
+by show time and keeps its state between frames, so a part of a render (`--frames A:B`)
+still draws frames 0..A-1 without reading them back: the part then equals the same frames
+of the whole render.
+A contact sheet (`draw_stills`) steps the show the same way and reads back only the
+frames it shows.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 import moderngl
+import numpy as np
+import numpy.typing as npt
 
 from installation.clock import FixedStepClock
 from installation.config import RenderSection
 from installation.events import Event, FacesObserved
-from installation.offline.encode import EncoderThread, open_sink
+from installation.offline.encode import EncoderThread, open_sink, rgb_from_readback
 from installation.offline.timeline import Timeline, TimelinePlayer
 from installation.palette import load_palette
 from installation.params import Catalogue, ParamValue
@@ -32,8 +37,9 @@ from installation.show import FrameState, Show
 from installation.stopsignals import on_stop_signals
 from installation.vision.crowd import SimulatedCrowd
 
-# Deliver one read-back frame: raw RGB bytes in GL row order (bottom first) and its number.
-Deliver = Callable[[bytes, int], None]
+# Deliver one read-back frame: raw RGB bytes in GL row order (bottom first), its number and
+# the show state it pictures (a contact sheet labels its cells with the act).
+Deliver = Callable[[bytes, int, FrameState], None]
 
 
 class FramePlayer(Protocol):
@@ -79,10 +85,12 @@ def draw_frames(
     deliver: Deliver,
     should_stop: Callable[[], bool] = lambda: False,
     progress: Progress | None = None,
+    read_back: Collection[int] | None = None,
 ) -> int:
     """Draw frames 0..end-1, reading back and delivering first..end-1; returns how many.
 
-    Stops early (between frames) once `should_stop()` is true.
+    With `read_back`, only those of first..end-1 are read back and delivered; the others
+    are drawn all the same. Stops early (between frames) once `should_stop()` is true.
     """
     player = job.player() if job.player is not None else _TimelinePlayer(job, catalogue, render)
     target = OffscreenTarget(ctx, job.size)
@@ -91,8 +99,8 @@ def draw_frames(
         shaders_dir(),
         catalogue,
         glow_scale=render.glow_scale,
-        growth_scale=render.growth_scale,
-        growth_steps=render.growth_steps,
+        growth_rows=render.growth_rows,
+        growth_rate=render.growth_rate,
         max_faces=render.max_faces,
     )
     clock = FixedStepClock(job.fps)
@@ -110,8 +118,13 @@ def draw_frames(
                 if progress is not None:
                     progress.update(0, f"drawing up to frame {job.first}")
                 continue
+            if read_back is not None and index not in read_back:
+                # Drawn only so the show and the living pattern move on between read frames.
+                if progress is not None:
+                    progress.update(delivered, f"drawing frame {index} of {job.end}")
+                continue
             raw = target.framebuffer.read(viewport=(0, 0, width, height), components=3, alignment=1)
-            deliver(raw, index)
+            deliver(raw, index, frame)
             delivered += 1
             if progress is not None:
                 progress.update(delivered)
@@ -149,20 +162,17 @@ def render_to_file(
     """Render a job into `output`; Ctrl-C or SIGTERM stop it with a playable file."""
     # GL first: with no OpenGL there is nothing to render, and no empty file is left behind.
     ctx = create_offscreen_context()
-    stop = threading.Event()
-    stopped_by: list[str] = []
-
-    def request_stop(name: str) -> None:
-        if not stopped_by:
-            stopped_by.append(name)
-        stop.set()
-
+    stop = _StopRequest()
     try:
         sink = open_sink(output, codec, job.size, job.fps)
         encoder = EncoderThread(sink, job.size, output=str(output))
+
+        def submit(raw: bytes, index: int, _frame: FrameState) -> None:
+            encoder.submit(raw, index)
+
         try:
-            with on_stop_signals(request_stop):
-                draw_frames(ctx, job, catalogue, render, encoder.submit, stop.is_set, progress)
+            with on_stop_signals(stop.request):
+                draw_frames(ctx, job, catalogue, render, submit, stop.is_set, progress)
         finally:
             # Always flush and close, also on Ctrl-C or an error: the file plays up to here.
             encoder.close()
@@ -170,4 +180,64 @@ def render_to_file(
                 progress.finish()
     finally:
         ctx.release()
-    return RenderResult(encoder.written, stopped_by[0] if stopped_by else None)
+    return RenderResult(encoder.written, stop.by)
+
+
+class _StopRequest:
+    """Set by the first Ctrl-C or SIGTERM (the signal handler), read between frames."""
+
+    def __init__(self) -> None:
+        self.by: str | None = None  # the first signal's name
+        self._event = threading.Event()
+
+    def request(self, name: str) -> None:
+        if self.by is None:
+            self.by = name
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass(frozen=True)
+class Still:
+    """One frame read back for a contact sheet: its picture and the show state it shows."""
+
+    rgb: npt.NDArray[np.uint8]  # top row first
+    index: int
+    frame: FrameState
+
+
+@dataclass(frozen=True)
+class StillsResult:
+    stills: list[Still]
+    interrupted: str | None  # the signal's name when a signal stopped the drawing
+
+
+def draw_stills(
+    job: RenderJob,
+    indices: Collection[int],
+    catalogue: Catalogue,
+    render: RenderSection,
+    progress: Progress | None = None,
+) -> StillsResult:
+    """Step the job's show through frames 0..end-1 and keep the pictures of `indices`.
+
+    Ctrl-C or SIGTERM stop it between frames with the stills drawn so far.
+    """
+    ctx = create_offscreen_context()
+    stop = _StopRequest()
+    stills: list[Still] = []
+
+    def keep(raw: bytes, index: int, frame: FrameState) -> None:
+        stills.append(Still(rgb_from_readback(raw, job.size), index, frame))
+
+    try:
+        with on_stop_signals(stop.request):
+            wanted = frozenset(indices)
+            draw_frames(ctx, job, catalogue, render, keep, stop.is_set, progress, wanted)
+    finally:
+        if progress is not None:
+            progress.finish()
+        ctx.release()
+    return StillsResult(stills, stop.by)

@@ -18,6 +18,7 @@ from installation.access import Hub
 from installation.frame import FaceTable, FrameState
 from installation.render.geometry import VertexArrays, set_uniform
 from installation.render.programs import ProgramLibrary
+from installation.render.showclock import set_show_clock
 
 FACES = ("passes/face_light.vert", "passes/face_light.frag")
 LINKS = ("passes/links.vert", "passes/links.frag")
@@ -94,7 +95,7 @@ class LightSources:
             return  # the error is on screen; the fallback has no instance inputs to feed
         instances.write(data.tobytes())
         set_uniform(program, "u_aspect", aspect)
-        set_uniform(program, "u_time", frame.scene_time)
+        set_show_clock(program, frame)
         set_uniform(program, "u_glow_intensity", float(frame.params["glow.intensity"]))
         set_uniform(program, "u_width", STRAND_WIDTH)
         vao = vaos.get(
@@ -134,12 +135,12 @@ def instance_data(
 
 
 def strands(frame: FrameState, aspect: float) -> npt.NDArray[np.float32]:
-    """Strands of light for this frame's act, as rows of _LINK_FLOATS (y up)."""
-    scene = frame.scene
-    if scene == "solidarity":
+    """Strands of light the act asks for (installation/acts.py), as rows of _LINK_FLOATS."""
+    links = frame.act.links
+    if links == "neighbours":
         longest = float(frame.params["solidarity.links"])
         return _neighbour_strands(frame.faces.columns, longest, aspect)
-    if scene == "biohubs":
+    if links == "hubs":
         return _hub_strands(frame.faces, frame.hubs, aspect)
     return np.zeros((0, _LINK_FLOATS), dtype=np.float32)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from installation.acts import CALM
 from installation.atomic import write_atomically
 from installation.config import Settings, SuperviseSection
 from installation.errors import ConfigError
@@ -214,7 +215,7 @@ def safe_idle_settings(settings: Settings) -> Settings:
             "lighting": config.lighting.model_copy(update={"protocol": "off", "osc": []}),
         }
     )
-    return replace(settings, config=quiet, params={**settings.params, "scene": "sanctuary"})
+    return replace(settings, config=quiet, params={**settings.params, "scene": CALM.name})
 
 
 class IdleSource:
