@@ -10,6 +10,7 @@ all by show time. Their colour and flare come from the picture they drift throug
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -28,13 +29,12 @@ MOTE_FLOATS = 4  # u, v (0..1, y up), radius in picture heights, brightness 0..1
 def motes(frame: FrameState, aspect: float) -> npt.NDArray[np.float32]:
     """This frame's motes as rows of (u, v, radius, brightness)."""
     dx, dy = (c * DRIFT for c in loop_point(frame.drift_time))
-    columns = np.arange(math.floor(dx * CELLS) - 1, math.floor((dx + aspect) * CELLS) + 2)
-    rows = np.arange(math.floor(dy * CELLS) - 1, math.floor((dy + 1.0) * CELLS) + 2)
-    ix, iy = (a.ravel() for a in np.meshgrid(columns, rows))
-    chance = _hash(ix, iy, 0)
-    keep = chance < CHANCE
-    ix, iy, chance = ix[keep], iy[keep], chance[keep] / CHANCE
-    phase, size = _hash(ix, iy, 1), _hash(ix, iy, 2)
+    ix, iy, chance, phase, size = _cells(
+        math.floor(dx * CELLS) - 1,
+        math.floor((dx + aspect) * CELLS) + 2,
+        math.floor(dy * CELLS) - 1,
+        math.floor((dy + 1.0) * CELLS) + 2,
+    )
     clock = wrapped(frame.scene_time)
     # Triangle waves eased at the turns: a slow back and forth within the cell.
     swing_x = np.abs(np.mod(clock * 0.05 + phase, 1.0) - 0.5) * 2.0
@@ -48,6 +48,25 @@ def motes(frame: FrameState, aspect: float) -> npt.NDArray[np.float32]:
     inside = (rows_out[:, 0] > -0.01) & (rows_out[:, 0] < 1.01) & (y > -0.01) & (y < 1.01)
     kept: npt.NDArray[np.float32] = rows_out[inside].astype(np.float32)
     return kept
+
+
+@functools.lru_cache(maxsize=4)
+def _cells(column0: int, column1: int, row0: int, row1: int) -> tuple[npt.NDArray[np.float64], ...]:
+    """The cells in view that hold a mote, with their chance, phase and size (0..1 each).
+
+    The water drifts a cell in seconds, so most frames ask for the same cells again.
+    """
+    ix, iy = (a.ravel() for a in np.meshgrid(np.arange(column0, column1), np.arange(row0, row1)))
+    chance = _hash(ix, iy, 0)
+    keep = chance < CHANCE
+    ix, iy = ix[keep], iy[keep]
+    return (
+        ix.astype(np.float64),
+        iy.astype(np.float64),
+        chance[keep] / CHANCE,
+        _hash(ix, iy, 1),
+        _hash(ix, iy, 2),
+    )
 
 
 def _ease(t: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
