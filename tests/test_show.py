@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from installation.events import FaceObservation, FacesObserved, ParamChange, SourceStatus
@@ -141,3 +143,24 @@ def test_an_id_reported_twice_in_one_frame_is_one_face(show: Show) -> None:
     assert [f.track_id for f in frame.faces] == [7, 8]
     frame = show.step(0.1, [seen(0.1, face(8, x=0.8), face(7), face(7))])
     assert [f.track_id for f in frame.faces] == [7, 8]
+
+
+def test_in_solidarity_each_person_has_a_hue_of_their_own(
+    catalogue: Catalogue, palette: Palette
+) -> None:
+    happy = [
+        FaceObservation(i, 0.2 * i, 0.5, 0.1, 0.1, 0.9, emotions("happy", 0.95)) for i in (1, 2, 3)
+    ]
+
+    def colours(scene: str) -> npt.NDArray[np.float64]:
+        show = Show(catalogue, palette, {"scene": scene})
+        show.step(0.0, [FacesObserved(0.0, "test", tuple(happy))])
+        frame = show.step(5.0, [FacesObserved(5.0, "test", tuple(happy))])
+        return np.array([face.own_colour for face in frame.faces])
+
+    same = colours("sanctuary")
+    assert np.allclose(same, same[0])  # one emotion, one colour
+    own = colours("solidarity")
+    assert min(np.abs(own[i] - own[j]).max() for i, j in ((0, 1), (0, 2), (1, 2))) > 0.02
+    # Still near the emotion's colour: the same brightness, a hue turned a little.
+    assert np.allclose(own.mean(axis=1), same.mean(axis=1), atol=0.03)
