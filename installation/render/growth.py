@@ -56,8 +56,8 @@ class Growth:
         programs: ProgramLibrary,
         triangle: moderngl.Buffer,
         *,
-        rows: int = 144,
-        rate: float = 60.0,
+        rows: int,
+        rate: float,
         max_steps: int = MAX_STEPS,
     ) -> None:
         self.ctx = ctx

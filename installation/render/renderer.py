@@ -33,6 +33,7 @@ import moderngl
 import numpy as np
 
 from installation.acts import ACTS, Act, check_acts
+from installation.config import RenderSection
 from installation.params import Catalogue
 from installation.render.bloom import DOWN as BLOOM_DOWN
 from installation.render.bloom import UP as BLOOM_UP
@@ -57,6 +58,9 @@ from installation.render.showclock import set_show_clock
 from installation.render.wall import wall_profile, wall_strength
 from installation.show import FrameState
 
+# The config's defaults, said once (installation/config.py): a Renderer made without a
+# config (benchmarks, tests) draws what a default show draws.
+_DEFAULTS = RenderSection()
 SEA_PROGRAM = ("passes/fullscreen.vert", "passes/sea.frag")
 OUTPUT_PROGRAM = ("passes/picture.vert", "passes/output.frag")
 MAX_HUBS = 8  # as in shaders/passes/sea.frag
@@ -91,10 +95,10 @@ class Renderer:
         shader_root: Path,
         catalogue: Catalogue,
         *,
-        glow_scale: float = 0.4,
-        growth_rows: int = 144,
-        growth_rate: float = 60.0,
-        max_faces: int = 64,
+        glow_scale: float = _DEFAULTS.glow_scale,
+        growth_rows: int = _DEFAULTS.growth_rows,
+        growth_rate: float = _DEFAULTS.growth_rate,
+        max_faces: int = _DEFAULTS.max_faces,
         keystone: Corners = SQUARE,
         watch: bool = False,
     ) -> None:

@@ -45,13 +45,14 @@ void main() {
     float reaction = a * b * b;
     a += 0.9 * lap.r - reaction + feed * (1.0 - a);
     b += 0.45 * lap.g + reaction - (kill + feed) * b;
-    // Seeds fall on a few scattered empty cells only, so the pattern grows out of them as
-    // coral, not as a flood of spots.
-    // A seed is a 3x3 patch of cells: a single cell's worth diffuses away before it takes.
-    vec2 cell = v_uv / u_texel / 3.0;
-    float scatter = step(0.99, hash21(floor(cell) + u_seed * 0.618));
-    float round_seed = 1.0 - 1.5 * length(fract(cell) - 0.5);  // 1 at its centre
-    b += max(lit, hub) * u_feed_rate * scatter * 0.5 * round_seed * step(b, 0.1);
+    // Seeds fall on a few scattered empty places where the water is fertile, so the pattern
+    // grows out of them as coral, not as a flood of spots. A seed is a small disc of cells
+    // (a single cell's worth diffuses away before it takes).
+    vec2 cell = v_uv / u_texel / 4.0;
+    float scatter = step(0.985, hash21(floor(cell) + u_seed * 0.618));
+    float disc = clamp(1.0 - 2.4 * length(fract(cell) - 0.5), 0.0, 1.0);
+    float seed = fertile * max(smoothstep(0.2, 0.6, lit), hub);
+    b += seed * u_feed_rate * scatter * 0.6 * disc * step(b, 0.1);
     b = clamp(b, 0.0, 1.0);
 
     float mean = mix(b, here.b, u_mean_keep);
