@@ -18,10 +18,12 @@ from installation.acts import NAMES
 from installation.events import FaceObservation, ParamChange
 from installation.palette import Palette
 from installation.params import Catalogue
+from installation.render import lights
 from installation.render.geometry import fullscreen_triangle
 from installation.render.growth import Growth, grid_size, steps_due
 from installation.render.programs import ProgramLibrary
 from installation.resources import shaders_dir
+from tests.helpers import emotions
 from tests.scenes_helpers import Image, dark_share, flat_share, luma, sample_show
 
 # The picture of a dark room with light in it (0..255 luma): what the README stills show.
@@ -137,6 +139,38 @@ def test_the_room_returns_to_dark_when_it_empties(
     assert luma(crowded).mean() > luma(empty).mean() + 4
     # 40 s after the last person left: the living light and the trails are gone.
     assert abs(luma(after).mean() - luma(empty).mean()) < 1.5
+
+
+def _packed_crowd(t: float) -> tuple[FaceObservation, ...]:
+    """Sixteen beaming people shoulder to shoulder across the picture."""
+    return tuple(
+        FaceObservation(i + 1, 0.1 + 0.8 * (i % 8) / 7, 0.25 + 0.3 * (i // 8), 0.07, 0.13, 0.95,
+                        emotions(("happy", "surprise", "neutral", "sad")[i % 4], 0.9))
+        for i in range(16)
+    )  # fmt: skip
+
+
+@pytest.mark.gl
+def test_a_packed_crowd_does_not_fill_the_room(
+    gl_ctx: moderngl.Context,
+    catalogue: Catalogue,
+    palette: Palette,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    params = {"glow.radius": 0.35, "glow.intensity": 1.5}
+    ((_, packed),) = sample_show(
+        gl_ctx, catalogue, palette, params, [40.0], faces=_packed_crowd, size=(160, 90), fps=6
+    )
+    # Wall to wall, their halos and the living light between them cover most of the room
+    # (a dark share of about 0.55), but the light stays light in the dark, not a wash.
+    assert luma(packed).mean() <= MOST_MEAN_LUMA
+    assert flat_share(packed) <= MOST_FLAT_SHARE
+    # Without the crowd's exposure (render/lights.py) their halos would flood the room.
+    monkeypatch.setattr(lights, "COVERED", 1e9)
+    ((_, flooded),) = sample_show(
+        gl_ctx, catalogue, palette, params, [40.0], faces=_packed_crowd, size=(160, 90), fps=6
+    )
+    assert luma(flooded).mean() > luma(packed).mean() + 10
 
 
 def _compare(a: Image, b: Image) -> tuple[float, float]:

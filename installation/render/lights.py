@@ -30,6 +30,8 @@ _LINK_FLOATS = 12  # ends (x0, y0, x1, y1), colour0 (r, g, b, strength), colour1
 _TYPICAL_FACE = 0.12
 HUB_COLOUR = (0.45, 1.0, 0.85)
 STRAND_WIDTH = 0.012  # half width of a strand of light, screen heights
+# Share of the picture a crowd's glowing halos may cover before each gives less light.
+COVERED = 0.4
 
 
 class LightSources:
@@ -48,12 +50,14 @@ class LightSources:
         self._links = ctx.buffer(reserve=max_links * _LINK_FLOATS * 4, dynamic=True)
         self._face_vaos = VertexArrays()
         self._link_vaos = VertexArrays()
+        self._exposure = 1.0
 
     def draw(self, frame: FrameState, aspect: float) -> None:
         """Add this frame's light into the bound framebuffer (cleared by the caller)."""
         faces, links = instance_data(frame, aspect, self.max_faces, self.max_links)
         if not len(faces) and not len(links):
             return
+        self._exposure = crowd_exposure(faces, aspect)
         self.ctx.enable(moderngl.BLEND)
         self.ctx.blend_func = moderngl.ONE, moderngl.ONE  # light adds up where it overlaps
         try:
@@ -96,7 +100,9 @@ class LightSources:
         instances.write(data.tobytes())
         set_uniform(program, "u_aspect", aspect)
         set_show_clock(program, frame)
-        set_uniform(program, "u_glow_intensity", float(frame.params["glow.intensity"]))
+        set_uniform(
+            program, "u_glow_intensity", float(frame.params["glow.intensity"]) * self._exposure
+        )
         set_uniform(program, "u_width", STRAND_WIDTH)
         vao = vaos.get(
             program,
@@ -132,6 +138,19 @@ def instance_data(
         ]
     )
     return rows.astype(np.float32), strands(frame, aspect)[:max_links].astype(np.float32)
+
+
+def crowd_exposure(faces: npt.NDArray[np.float32], aspect: float) -> float:
+    """How much of its light each face gives when many crowd the picture (1 = all of it).
+
+    Halos add up where they overlap, so a large crowd standing close would flood the room
+    with light and leave no dark; past COVERED of the picture lit (glow-weighted halo area)
+    each face gives less, as an eye adapts, and the room keeps its dark. Computed from the
+    frame alone, so it depends on the show time, never on the frame rate.
+    """
+    reach, glow = faces[:, 2].astype(np.float64), faces[:, 3].astype(np.float64)
+    covered = float(np.sum(glow * np.pi * reach * reach) / aspect)
+    return 1.0 / (1.0 + max(0.0, covered - COVERED) * 1.5)
 
 
 def strands(frame: FrameState, aspect: float) -> npt.NDArray[np.float32]:
