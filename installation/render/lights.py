@@ -50,21 +50,20 @@ class LightSources:
         self._links = ctx.buffer(reserve=max_links * _LINK_FLOATS * 4, dynamic=True)
         self._face_vaos = VertexArrays()
         self._link_vaos = VertexArrays()
-        self._exposure = 1.0
 
     def draw(self, frame: FrameState, aspect: float) -> None:
         """Add this frame's light into the bound framebuffer (cleared by the caller)."""
         faces, links = instance_data(frame, aspect, self.max_faces, self.max_links)
         if not len(faces) and not len(links):
             return
-        self._exposure = crowd_exposure(faces, aspect)
+        intensity = float(frame.params["glow.intensity"]) * crowd_exposure(faces, aspect)
         self.ctx.enable(moderngl.BLEND)
         self.ctx.blend_func = moderngl.ONE, moderngl.ONE  # light adds up where it overlaps
         try:
             if len(links):
-                self._draw_links(frame, links, aspect)
+                self._draw_links(frame, links, aspect, intensity)
             if len(faces):
-                self._draw_faces(frame, faces, aspect)
+                self._draw_faces(frame, faces, aspect, intensity)
         finally:
             self.ctx.disable(moderngl.BLEND)
 
@@ -74,13 +73,19 @@ class LightSources:
         for buffer in (self._quad, self._strand, self._faces, self._links):
             buffer.release()
 
-    def _draw_faces(self, frame: FrameState, faces: npt.NDArray[np.float32], aspect: float) -> None:
+    def _draw_faces(
+        self, frame: FrameState, faces: npt.NDArray[np.float32], aspect: float, intensity: float
+    ) -> None:
         names = ("a_light", "a_colour", "a_shape")
-        self._draw(FACES, self._face_vaos, self._quad, self._faces, names, faces, frame, aspect)
+        vaos, quad = self._face_vaos, self._quad
+        self._draw(FACES, vaos, quad, self._faces, names, faces, frame, aspect, intensity)
 
-    def _draw_links(self, frame: FrameState, links: npt.NDArray[np.float32], aspect: float) -> None:
+    def _draw_links(
+        self, frame: FrameState, links: npt.NDArray[np.float32], aspect: float, intensity: float
+    ) -> None:
         names = ("a_ends", "a_colour0", "a_colour1")
-        self._draw(LINKS, self._link_vaos, self._strand, self._links, names, links, frame, aspect)
+        vaos, strand = self._link_vaos, self._strand
+        self._draw(LINKS, vaos, strand, self._links, names, links, frame, aspect, intensity)
 
     def _draw(
         self,
@@ -92,6 +97,7 @@ class LightSources:
         data: npt.NDArray[np.float32],
         frame: FrameState,
         aspect: float,
+        intensity: float,
     ) -> None:
         """One instanced quad per row of `data` (three vec4 attributes each)."""
         program = self.programs.get(*files)
@@ -100,9 +106,7 @@ class LightSources:
         instances.write(data.tobytes())
         set_uniform(program, "u_aspect", aspect)
         set_show_clock(program, frame)
-        set_uniform(
-            program, "u_glow_intensity", float(frame.params["glow.intensity"]) * self._exposure
-        )
+        set_uniform(program, "u_glow_intensity", intensity)
         set_uniform(program, "u_width", STRAND_WIDTH)
         vao = vaos.get(
             program,
