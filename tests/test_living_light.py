@@ -24,7 +24,7 @@ from installation.render.growth import Growth, grid_size, steps_due
 from installation.render.programs import ProgramLibrary
 from installation.resources import shaders_dir
 from tests.helpers import emotions
-from tests.scenes_helpers import Image, dark_share, flat_share, luma, sample_show
+from tests.scenes_helpers import Image, crowd, dark_share, flat_share, luma, sample_show
 
 # The picture of a dark room with light in it (0..255 luma): what the README stills show.
 MOST_MEAN_LUMA = 45.0
@@ -125,8 +125,6 @@ def test_each_act_holds_its_character_for_five_minutes(
 def test_the_room_returns_to_dark_when_it_empties(
     gl_ctx: moderngl.Context, catalogue: Catalogue, palette: Palette
 ) -> None:
-    from tests.scenes_helpers import crowd
-
     def faces(t: float) -> tuple[FaceObservation, ...]:
         return crowd() if t < 60 else ()
 

@@ -4,8 +4,7 @@
 // wall.py), wavers and flickers, and grey light gathers against it and seeps through.
 #include "lib/room_light.glsl"
 #include "lib/present.glsl"
-#include "lib/excluded_side.glsl"
-#include "lib/desaturate.glsl"
+#include "lib/behind_the_line.glsl"
 
 uniform sampler2D u_glow;    // faces and strands (rgb); a: the light of people with access
 uniform sampler2D u_bloom;   // the halo of bright light
@@ -27,10 +26,7 @@ void main() {
     vec3 near = texture(u_glow, v_uv).rgb + texture(u_bloom, v_uv).rgb * u_output_bloom;
     vec3 room = room_light(v_uv, near, texture(u_growth, v_uv), texture(u_sea, v_uv), WATER,
                            u_sea_level, 1.0);
-    float excluded = excluded_side(v_uv, u_side) * u_disparity_contrast;
-    vec3 drained = desaturate(room, 1.0) * (1.0 - 0.7 * u_disparity_contrast)
-                 + desaturate(near, 1.0) * 1.1;
-    vec3 colour = mix(room + near, drained, excluded);
+    vec3 colour = behind_the_line(v_uv, room, near, u_side, u_disparity_contrast);
 
     // Grey light of the excluded side drawn up against the line, and a little through it.
     float towards = u_side < 0.5 ? 1.0 : -1.0;  // from the radiant side to the excluded

@@ -4,8 +4,7 @@
 // there, seen, but given no light of their own.
 #include "lib/room_light.glsl"
 #include "lib/present.glsl"
-#include "lib/excluded_side.glsl"
-#include "lib/desaturate.glsl"
+#include "lib/behind_the_line.glsl"
 
 uniform sampler2D u_glow;    // faces and strands (rgb); a: the light of people with access
 uniform sampler2D u_bloom;   // the halo of bright light
@@ -26,8 +25,6 @@ void main() {
     vec3 near = texture(u_glow, v_uv).rgb + texture(u_bloom, v_uv).rgb * u_output_bloom;
     vec3 room = room_light(v_uv, near, texture(u_growth, v_uv), texture(u_sea, v_uv), WATER,
                            u_sea_level, 1.0);
-    float excluded = excluded_side(v_uv, u_side) * u_disparity_contrast;
-    vec3 drained = desaturate(room, 1.0) * (1.0 - 0.7 * u_disparity_contrast)
-                 + desaturate(near, 1.0) * 1.1;
-    f_colour = vec4(present(mix(room + near, drained, excluded)), u_fade);
+    vec3 colour = behind_the_line(v_uv, room, near, u_side, u_disparity_contrast);
+    f_colour = vec4(present(colour), u_fade);
 }
