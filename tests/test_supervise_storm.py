@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from installation.config import SuperviseSection, load_settings
+from installation.errors import ConfigError
 from installation.params import Catalogue
 from installation.supervise.storm import (
     FILE_NAME,
@@ -193,6 +194,37 @@ def test_guarded_run_marks_clean_ends_only(tmp_path: Path, catalogue: Catalogue)
     with pytest.raises(KeyboardInterrupt):
         guarded_run(settings, lambda _s, _idle: (_ for _ in ()).throw(KeyboardInterrupt()))
     assert StartLog(tmp_path).read()[-1].clean
+
+
+def _fails_at_start_up(_settings: object, _idle: bool) -> int:
+    raise ConfigError("palette: configs/nope.toml not found")
+
+
+def test_start_up_mistakes_by_hand_do_not_count_towards_safe_idle(
+    tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    settings = load_settings(catalogue, overrides=[f"supervise.state_dir={str(tmp_path)!r}"])
+    for _ in range(8):  # more than storm_failures (5) typos in a row
+        with pytest.raises(ConfigError):
+            guarded_run(settings, _fails_at_start_up)
+    assert StartLog(tmp_path).read() == []
+    idles: list[bool] = []
+    guarded_run(settings, lambda _s, idle: idles.append(idle) or 0)
+    assert idles == [False]  # the next good run is a normal show, not safe idle
+
+
+def test_start_up_mistakes_under_a_service_manager_still_count(
+    tmp_path: Path, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify"))
+    settings = load_settings(catalogue, overrides=[f"supervise.state_dir={str(tmp_path)!r}"])
+    for _ in range(5):
+        with pytest.raises(ConfigError):
+            guarded_run(settings, _fails_at_start_up)
+    # Each is an unclean start (counted once this process has gone: a live pid never is).
+    starts = StartLog(tmp_path).read()
+    assert len(starts) == 5 and not any(s.clean for s in starts)
 
 
 def test_safe_idle_settings_silence_every_output(catalogue: Catalogue) -> None:

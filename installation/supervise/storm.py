@@ -24,7 +24,7 @@ from typing import Any
 from installation.acts import CALM
 from installation.atomic import write_atomically
 from installation.config import Settings, SuperviseSection
-from installation.errors import ConfigError
+from installation.errors import ConfigError, UserError
 from installation.events import EventQueue, SourceStatus
 from installation.vision.source import ShowTime
 
@@ -182,6 +182,18 @@ class StormGuard:
         except OSError as exc:
             log.warning("restart-storm guard: cannot write %s (%s)", journal.path, exc)
 
+    def forget(self, start: Start | None) -> None:
+        """Take `start` off the list: it was neither a show nor a crash (a mistake the
+        person at the keyboard has just been told about)."""
+        if start is None:
+            return
+        journal = StartLog(self.folder)
+        try:
+            with journal.locked():
+                journal.write([s for s in journal.read() if s != start])
+        except OSError as exc:
+            log.warning("restart-storm guard: cannot write %s (%s)", journal.path, exc)
+
     def _explain(self, failures: list[Start], now: float) -> None:
         last = max(failures, key=lambda s: s.at)
         log.warning(
@@ -234,7 +246,11 @@ class IdleSource:
 def guarded_run(settings: Settings, run: Callable[[Settings, bool], int]) -> int:
     """Run `run(settings, safe_idle)` with this start recorded; the exit code of `run`.
 
-    A return of 0 and Ctrl-C are clean ends; a non-zero code or any other exception is not.
+    A return of 0 and Ctrl-C are clean ends; a non-zero code or any other exception is not,
+    except a start-up mistake (a UserError: a broken palette, patch, cue list, a recording
+    that cannot be written) in a show run by hand: it stops with its message and is not
+    counted, so a few typos never send the next good run into safe idle. Under a service
+    manager it counts, as a config error does (see `run_despite_config_error`).
     """
     guard = StormGuard.from_config(settings.config.supervise)
     start = guard.begin()
@@ -243,6 +259,10 @@ def guarded_run(settings: Settings, run: Callable[[Settings, bool], int]) -> int
         code = run(safe_idle_settings(settings) if idle else settings, idle)
     except KeyboardInterrupt:
         guard.end(start, clean=True)
+        raise
+    except UserError:
+        if not under_service_manager():
+            guard.forget(start)
         raise
     guard.end(start, clean=code == 0)
     return code
