@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _run(args: argparse.Namespace) -> int:
     from installation.app import RunOptions, run_show
+    from installation.referenced import check_referenced_files
     from installation.supervise.logfile import add_log_file
     from installation.supervise.storm import guarded_run, run_despite_config_error
 
@@ -162,8 +163,11 @@ def _run(args: argparse.Namespace) -> int:
     options = RunOptions(
         snapshot=args.snapshot,
         record=args.record,
-        # SIGHUP reads the same files and --set again (installation/reload.py).
-        reload=lambda: load_settings(catalogue, args.config, args.overrides, flags),
+        # SIGHUP reads the same files and --set again (installation/reload.py), and the
+        # palette, patch and cue list they name, as a start would.
+        reload=lambda: check_referenced_files(
+            catalogue, load_settings(catalogue, args.config, args.overrides, flags)
+        ),
     )
 
     def run(run_settings: Settings, idle: bool) -> int:

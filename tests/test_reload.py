@@ -19,6 +19,7 @@ from installation.control.service import OscControl
 from installation.events import EventQueue, ParamChange
 from installation.palette import Palette
 from installation.params import Catalogue
+from installation.referenced import check_referenced_files
 from installation.reload import ORIGIN, ConfigReloader, changed_params, reload_on_hangup
 from installation.show import Show
 from tests.osc_helpers import receive_messages, udp_client
@@ -135,6 +136,38 @@ def test_changed_params_sees_a_type_change() -> None:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="SIGHUP exists only on POSIX")
+@pytest.mark.parametrize(
+    ("section", "broken"),
+    [
+        ("show", "palette = 'no-such-palette'"),
+        ("show", "palette = '{tmp}/bad-palette.toml'"),
+        ("lighting", "protocol = 'sacn'\npatch = '{tmp}/bad-patch.toml'"),
+        ("cues", "file = '{tmp}/bad-cues.toml'"),
+    ],
+)
+def test_a_reload_naming_a_broken_file_is_refused(
+    catalogue: Catalogue, tmp_path: Path, section: str, broken: str
+) -> None:
+    for name in ("bad-palette.toml", "bad-patch.toml", "bad-cues.toml"):
+        (tmp_path / name).write_text("this is = = not toml\n")
+    path = tmp_path / "show.toml"
+    path.write_text("[params]\nsea.level = 0.35\n")
+    events = EventQueue()
+
+    def load() -> Settings:
+        return check_referenced_files(catalogue, load_settings(catalogue, str(path)))
+
+    reloader = ConfigReloader(load, load(), events, now=lambda: 1.0)
+    text = broken.format(tmp=tmp_path)
+    path.write_text(f"[params]\nsea.level = 0.6\n[{section}]\n{text}\n")
+
+    result = reloader.reload()
+
+    assert not result.ok and events.drain() == []
+    assert ("no-such-palette" in result.error) or (str(tmp_path) in result.error), result.error
+    assert reloader.current.params["sea.level"] == 0.35  # the show keeps the config it had
+
+
 def test_sighup_reloads(catalogue: Catalogue, tmp_path: Path) -> None:
     path = tmp_path / "show.toml"
     path.write_text("[params]\nsea.level = 0.35\n")
@@ -191,6 +224,11 @@ def test_a_running_show_reloads_its_config_on_sighup(tmp_path: Path) -> None:
         process.send_signal(signal.SIGHUP)
         # The broken one: named, with what is allowed, and the show goes on.
         assert _wait_for_text(log, f"{config}: params.sea.level")
+        # A config naming a palette that does not read is refused now, not at the next boot.
+        config.write_text("[show]\npalette = 'no-such-palette'\n")
+        process.send_signal(signal.SIGHUP)
+        assert _wait_for_text(log, "no-such-palette")
+        assert "config reload:" in log.read_text().split("params.sea.level")[-1]
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=20)
     finally:
