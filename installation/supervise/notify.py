@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 
 from installation.events import EventQueue
 from installation.frame import FrameState
+from installation.status import running_source
 from installation.supervise.supervisor import SUPERVISOR_PID_ENV
 
 log = logging.getLogger("installation.supervise")
@@ -179,10 +180,9 @@ class Watchdog:
 
     def status_line(self, frame: FrameState, fps: float) -> str:
         """One line for `systemctl status`: fps, faces, scene, source and its state."""
-        source = self.source or frame.source
         line = (
             f"fps={fps:.1f} faces={len(frame.faces)} scene={frame.scene} "
-            f"source={source} ({frame.source_state})"
+            f"source={running_source(self.source, frame)}"
         )
         return " ".join(line.split())  # a newline would end the STATUS= field early
 
