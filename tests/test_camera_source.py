@@ -209,6 +209,29 @@ def test_grabber_reports_the_end_of_a_file_that_does_not_loop(videos: dict[str, 
     grabber.stop()
 
 
+def test_a_still_picture_loops_as_itself_and_ends_when_it_does_not_loop(
+    tmp_path: Path,
+) -> None:
+    picture = tmp_path / "still.png"
+    assert cv2.imwrite(str(picture), np.full((120, 160, 3), 90, np.uint8))
+    looping = FrameGrabber(str(picture), Clock(), loop=True)
+    looping.start()
+    try:
+        # Well past the first frame: a still keeps coming at a video's pace, not "ended".
+        assert wait_for(lambda: (f := looping.latest(0)) is not None and f.seq >= 5)
+        assert looping.state == "running"
+    finally:
+        looping.stop()
+    once = FrameGrabber(str(picture), Clock(), loop=False)
+    once.start()
+    try:
+        assert wait_for(lambda: once.state == "ended")
+        last = once.latest(0)
+        assert last is not None and last.seq == 1
+    finally:
+        once.stop()
+
+
 def test_grabber_paces_file_playback_to_its_frame_rate(videos: dict[str, str]) -> None:
     def play(pace: bool) -> float:
         grabber = FrameGrabber(videos["paced"], Clock(), pace=pace)

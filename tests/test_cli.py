@@ -181,6 +181,10 @@ def test_broken_config_exits_2_with_one_clear_message(
             ["--source", "file:/no/such/video.mp4"],
             "source.input: video file not found: /no/such/video.mp4",
         ),
+        (
+            ["--source", f"file:{ROOT / 'docs'}"],
+            f"source.input: {ROOT / 'docs'} is a folder; file: takes one video file, e.g. file:",
+        ),
     ],
 )
 def test_bad_command_lines_exit_2(args: list[str], expected: str) -> None:

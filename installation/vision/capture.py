@@ -263,6 +263,9 @@ class FrameGrabber:
             period = 1.0 / (fps if 0.5 <= fps <= 1000.0 else FALLBACK_FPS)  # NaN, 0: broken header
         due = time.monotonic()
         last_sample: npt.NDArray[np.uint8] | None = None
+        frames = 0  # read in this pass
+        last_image: npt.NDArray[np.uint8] | None = None
+        still: npt.NDArray[np.uint8] | None = None  # a picture file: one frame, shown on
         while not self._stop.is_set():
             if period > 0.0:
                 delay = due - time.monotonic()
@@ -271,7 +274,7 @@ class FrameGrabber:
                 if delay < -1.0:
                     due = time.monotonic()  # fell far behind (slow disk): don't burst to catch up
                 due += period
-            ok, image = cap.read()
+            ok, image = (True, still) if still is not None else cap.read()
             if self._stop.is_set():
                 break
             if (not ok or image is None) and self.is_file:
@@ -279,10 +282,18 @@ class FrameGrabber:
                     return "ended", "end of file"
                 # Rewind; a container that cannot seek ends rather than spinning.
                 ok, image = cap.read() if cap.set(cv2.CAP_PROP_POS_FRAMES, 0) else (False, None)
+                if (not ok or image is None) and frames == 1 and last_image is not None:
+                    # A still picture (PNG, JPEG) cannot rewind: looping it is showing it on,
+                    # at the pace of a video with no frame rate.
+                    ok, image = True, last_image
+                    still = last_image
+                    period = period or 1.0 / FALLBACK_FPS
                 if not ok or image is None:
                     return "ended", "end of file (could not rewind to loop)"
             elif not ok or image is None:
                 return "lost", "read failed (unplugged?)"
+            frames += 1
+            last_image = image
             captured = self._now()
             if not self.is_file:
                 # A frozen driver repeats the last frame exactly; real sensors always differ

@@ -49,6 +49,8 @@ def choose_source(config: Config, probe: Callable[[int], bool] = probe_camera) -
         sim = simulated_source(config)
         return SourceChoice(sim, [f"source: {sim.description}"])
     if spec.kind == "file":
+        if Path(spec.path).is_dir():
+            raise ConfigError(f"source.input: {spec.path} is a folder; {_files_in(spec.path)}")
         if not Path(spec.path).is_file():
             raise ConfigError(f"source.input: video file not found: {spec.path}")
         if not is_video(spec.path):
@@ -116,6 +118,18 @@ def vision_settings(config: Config) -> VisionSettings:
         max_faces=vision.max_faces,
         faces_per_frame=vision.faces_per_frame,
     )
+
+
+def _files_in(folder: str) -> str:
+    """What to write instead of a folder: `file:` takes one video (or picture) file."""
+    try:
+        names = sorted(p.name for p in Path(folder).iterdir() if p.is_file())
+    except OSError:  # unreadable: say what file: takes all the same
+        names = []
+    if not names:
+        return "file: takes one video file, and this folder holds none"
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return f"file: takes one video file, e.g. file:{Path(folder) / names[0]} (in it: {shown})"
 
 
 def is_video(path: str) -> bool:
