@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import av
@@ -138,7 +139,7 @@ def test_a_half_written_last_line_is_left_out(
     session = read_session(cut, catalogue)
     assert session.dropped == 1
     kept = text.splitlines()[1:-1]
-    assert len(session.steps) == sum('"sum"' not in line for line in kept)
+    assert session.step_count == sum('"sum"' not in line for line in kept)
     assert SessionReplay(session, catalogue).verify() is None
 
 
@@ -157,3 +158,41 @@ def test_a_foreign_or_damaged_file_is_one_clear_error(
     result = run_cli("render", str(foreign), "-o", str(tmp_path / "f.mkv"))
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "not a Nova Sanctuary session" in result.stderr
+
+
+def _long_recording(recording: Path, path: Path, minutes: float) -> Path:
+    """The fixture's header and a crowd of six faces at 60 steps a second for `minutes`."""
+    header = recording.read_text().splitlines()[0]
+    with path.open("w") as out:
+        out.write(header + "\n")
+        for i in range(int(minutes * 60 * 60)):
+            t = i / 60.0
+            faces = [
+                [k, 0.1 * k + 0.001 * (i % 50), 0.4, 0.1, 0.12, 0.5, *(1 / 7,) * 7]
+                for k in range(1, 7)
+            ]
+            out.write(json.dumps({"t": t, "e": [["f", t, "sim", faces]]}) + "\n")
+    return path
+
+
+def test_a_long_recording_replays_in_the_memory_of_a_short_one(
+    recording: Path, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # Three minutes of six faces: about 13 MB of numbers (a night's file is many times this).
+    long = _long_recording(recording, tmp_path / "long.jsonl", minutes=3.0)
+    size = long.stat().st_size
+    tracemalloc.start()
+    try:
+        session = read_session(long, catalogue)
+        read_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        replay = SessionReplay(session, catalogue)
+        for second in range(0, 30, 5):  # the replay reads on as it goes
+            replay.frame_at(float(second))
+        replay_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert session.step_count == 3 * 60 * 60 and session.duration == pytest.approx(179.98, 1e-3)
+    # Held in memory: a step and the show, never the file (which took 5x its size as steps).
+    assert read_peak < size / 10, (read_peak, size)
+    assert replay_peak < size / 10, (replay_peak, size)

@@ -9,7 +9,7 @@ from installation.frame import FrameState
 from installation.palette import load_palette
 from installation.params import Catalogue
 from installation.record.checksum import state_checksum
-from installation.record.session import Session
+from installation.record.session import Session, Step
 from installation.show import Show
 
 
@@ -46,15 +46,15 @@ class SessionReplay:
             max_faces=config.render.max_faces,
         )
         self._on_mismatch = on_mismatch
-        self._next = 0
+        self._steps = session.steps()  # read from the file as the replay goes
+        self._pending: Step | None = next(self._steps, None)
         self._frame: FrameState | None = None
         self.mismatch: Mismatch | None = None
         self.checked = 0
 
     def frame_at(self, time: float) -> FrameState:
         """The show state to draw at output time `time`."""
-        steps = self._session.steps
-        while self._next < len(steps) and (self._frame is None or steps[self._next].time <= time):
+        while self._pending is not None and (self._frame is None or self._pending.time <= time):
             self._advance()
         assert self._frame is not None  # a Session always has a step
         return self._frame
@@ -65,8 +65,9 @@ class SessionReplay:
         return self.mismatch
 
     def _advance(self) -> None:
-        step = self._session.steps[self._next]
-        self._next += 1
+        step = self._pending
+        assert step is not None
+        self._pending = next(self._steps, None)
         self._frame = self._show.step(step.time, step.events)
         if step.checksum is None:
             return

@@ -20,16 +20,17 @@ by the reader.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import queue
 import threading
 import time as wallclock
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -200,66 +201,111 @@ class Step:
 
 @dataclass
 class Session:
-    """A session file read back."""
+    """A session file read back: its header, and its steps read from the file on demand.
+
+    `read_session` reads the whole file once to check it and to learn its length; `steps()`
+    reads it again as the replay goes, so a night's recording never sits in memory.
+    """
 
     path: Path
     settings: Settings
     version: str
     catalogue: tuple[str, ...]
-    steps: list[Step] = field(default_factory=list)
+    step_count: int = 0
+    duration: float = 0.0
     # Lines left out at the end (a half-written last line after a crash), for a notice.
     dropped: int = 0
+    # The step lines read (after the header): a file that grows while it is replayed (a show
+    # still recording) replays as it was when it was read.
+    lines: int = 0
 
-    @property
-    def duration(self) -> float:
-        return self.steps[-1].time if self.steps else 0.0
+    def steps(self) -> Iterator[Step]:
+        """Every step in order, read from the file as they are asked for."""
+        return _steps(self.path, self.lines)
 
 
 def read_session(path: Path, catalogue: Catalogue) -> Session:
     """Read a session file; a missing, foreign or damaged file is one ConfigError."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
-    lines = raw.split(b"\n")
-    # Everything after the last newline was cut off mid-write (a crash): not a line yet.
-    dropped = 1 if lines[-1].strip() else 0
-    lines = lines[:-1]
-    parsed: list[Any] = []
-    for number, line in enumerate(lines, 1):
-        try:
-            parsed.append(json.loads(line))
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            if number == 1:
-                break
-            if number == len(lines):
-                dropped += 1  # garbage after a power cut: only ever the last line
-                continue
-            raise ConfigError(
-                f"{path}: line {number} is not JSON: the recording is damaged"
-            ) from None
-    if not parsed or not isinstance(parsed[0], dict) or "nova_session" not in parsed[0]:
-        raise ConfigError(
-            f"{path}: not a Nova Sanctuary session recording "
-            "(expected one written by `installation run --record`)"
-        )
-    session = _header(path, parsed[0], catalogue)
-    session.dropped = dropped
-    for number, data in enumerate(parsed[1:], 2):
-        try:
-            if "sum" in data:
-                step = session.steps[-1]
-                if float(data["t"]) != step.time:
-                    raise ValueError("a checksum for a time with no step")
-                step.checksum = str(data["sum"])
-            else:
-                events = tuple(decode_event(e) for e in data.get("e", ()))
-                session.steps.append(Step(float(data["t"]), events))
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
-            raise ConfigError(f"{path}: line {number} is not a recorded step: {exc}") from None
-    if not session.steps:
+    header, lines, dropped = _scan(path)
+    session = _header(path, header, catalogue)
+    session.lines, session.dropped = lines, dropped
+    for step in session.steps():
+        session.step_count += 1
+        session.duration = step.time
+    if not session.step_count:
         raise ConfigError(f"{path}: the recording holds no show steps")
     return session
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _scan(path: Path) -> tuple[Any, int, int]:
+    """The header, how many complete lines follow it, and how many are left out at the end
+    (a line cut off mid-write, or garbage on the very last line after a power cut)."""
+    with _open(path) as file:
+        first = file.readline()
+        try:
+            header = json.loads(first) if first.endswith(b"\n") else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            header = None
+        if not isinstance(header, dict) or "nova_session" not in header:
+            raise ConfigError(
+                f"{path}: not a Nova Sanctuary session recording "
+                "(expected one written by `installation run --record`)"
+            )
+        lines, dropped, last = 0, 0, b""
+        for line in file:
+            if not line.endswith(b"\n"):
+                dropped = 1  # everything after the last newline was cut off mid-write
+                break
+            lines, last = lines + 1, line
+    if lines and not _is_json(last):
+        lines, dropped = lines - 1, dropped + 1  # garbage after a power cut: only ever the last
+    return header, lines, dropped
+
+
+def _is_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _steps(path: Path, lines: int) -> Iterator[Step]:
+    """The steps in the first `lines` lines after the header, each with its checksum."""
+    step: Step | None = None
+    with _open(path) as file:
+        file.readline()  # the header
+        for number, line in enumerate(itertools.islice(file, lines), 2):
+            try:
+                data = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                raise ConfigError(
+                    f"{path}: line {number} is not JSON: the recording is damaged"
+                ) from None
+            try:
+                if not isinstance(data, dict):
+                    raise ValueError('expected {"t": TIME, "e": [EVENT, ...]}')
+                if "sum" in data:
+                    if step is None or float(data["t"]) != step.time:
+                        raise ValueError("a checksum for a time with no step")
+                    step.checksum = str(data["sum"])
+                    continue
+                events = tuple(decode_event(e) for e in data.get("e", ()))
+                following = Step(float(data["t"]), events)
+            except (KeyError, IndexError, TypeError, ValueError) as exc:
+                raise ConfigError(f"{path}: line {number} is not a recorded step: {exc}") from None
+            if step is not None:
+                yield step
+            step = following
+    if step is not None:
+        yield step
 
 
 def _header(path: Path, data: dict[str, Any], catalogue: Catalogue) -> Session:
