@@ -94,3 +94,13 @@ def test_choice_by_name_or_act_number(catalogue: Catalogue) -> None:
 def test_release_is_a_single_zero() -> None:
     assert is_release([0]) and is_release([0.0]) and is_release([False])
     assert not is_release([]) and not is_release([1]) and not is_release([0, 0])
+
+
+def test_every_route_kind_and_action_has_exactly_one_handler() -> None:
+    from typing import get_args
+
+    from installation.control.handlers import ACTION_HANDLERS, ROUTE_HANDLERS
+    from installation.control.routes import ACTIONS, RouteKind
+
+    assert set(ROUTE_HANDLERS) == set(get_args(RouteKind))
+    assert sorted(ACTION_HANDLERS) == sorted(action.name for action in ACTIONS)

@@ -46,8 +46,3 @@ class EventGate:
             for event in held:
                 self._events.put(event)
             self._pending = len(held)
-
-    @property
-    def holding(self) -> int:
-        with self._lock:
-            return len(self._held)

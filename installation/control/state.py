@@ -24,7 +24,6 @@ class ControlState:
         self._targets: dict[str, ParamValue] = dict(initial)
         self._dirty: dict[str, tuple[ParamValue, Origin]] = {}
         self._cue: tuple[int, str] = (0, "")
-        self._cue_dirty = False
         self._lock = threading.Lock()
 
     def get(self, name: str) -> ParamValue:
@@ -55,16 +54,8 @@ class ControlState:
     def set_cue(self, number: int, name: str) -> None:
         with self._lock:
             self._cue = (number, name)
-            self._cue_dirty = True
 
     @property
     def cue(self) -> tuple[int, str]:
         with self._lock:
-            return self._cue
-
-    def take_cue_change(self) -> tuple[int, str] | None:
-        with self._lock:
-            if not self._cue_dirty:
-                return None
-            self._cue_dirty = False
             return self._cue
