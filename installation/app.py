@@ -15,6 +15,7 @@ from installation.clock import RealTimeClock
 from installation.config import Settings
 from installation.control.service import OscControl, build_control
 from installation.events import EventQueue, StopRequested
+from installation.frame import FrameState
 from installation.lighting.build import build_lighting
 from installation.loop import FrameOutput, LoopResult, Service, run_frames
 from installation.palette import load_palette
@@ -29,7 +30,7 @@ from installation.render.snapshot import write_png
 from installation.render.stage import Stage
 from installation.render.window import WindowTarget, WindowUnavailableError, display_available
 from installation.resources import shaders_dir
-from installation.show import FrameState, Show
+from installation.show import Show
 from installation.status import StatusReporter
 from installation.stopsignals import on_stop_signals
 from installation.supervise.allocator import steady_allocator

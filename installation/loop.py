@@ -10,7 +10,8 @@ import moderngl
 
 from installation.clock import Clock
 from installation.events import Event, EventQueue, StopRequested
-from installation.show import FrameState, Show
+from installation.frame import FrameState
+from installation.show import Show
 from installation.status import StatusReporter
 
 

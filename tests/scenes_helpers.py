@@ -11,13 +11,14 @@ import numpy.typing as npt
 
 from installation.clock import FixedStepClock
 from installation.events import Event, FaceObservation, FacesObserved
+from installation.frame import FrameState
 from installation.palette import Palette
 from installation.params import Catalogue, ParamValue
 from installation.render.keystone import SQUARE, Corners
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
 from installation.resources import shaders_dir
-from installation.show import FrameState, Show
+from installation.show import Show
 from tests.helpers import emotions
 
 Image = npt.NDArray[np.uint8]

@@ -11,12 +11,13 @@ import numpy.typing as npt
 import pytest
 
 from installation.events import FaceObservation, FacesObserved
+from installation.frame import FrameState
 from installation.palette import Palette
 from installation.params import Catalogue
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
 from installation.resources import shaders_dir
-from installation.show import FrameState, Show
+from installation.show import Show
 from tests.helpers import emotions
 
 pytestmark = pytest.mark.gl

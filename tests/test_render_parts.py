@@ -7,12 +7,13 @@ import math
 import numpy as np
 
 from installation.events import FaceObservation, FacesObserved
+from installation.frame import FrameState
 from installation.palette import Palette
 from installation.params import Catalogue
 from installation.render.plankton import CELLS, CHANCE, motes
 from installation.render.showclock import LOOP_RADIUS, WRAP_S, loop_point, wrapped
 from installation.render.wall import wall_profile, wall_strength
-from installation.show import FrameState, Show
+from installation.show import Show
 from tests.helpers import emotions
 
 

@@ -18,12 +18,12 @@ from typing import Any
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.stages import stage
 from installation.config import load_settings
+from installation.frame import FrameState
 from installation.offline.encode import EncoderThread, open_sink, rgb_from_readback
 from installation.offline.render import RenderJob, draw_frames
 from installation.offline.timeline import load_timeline, resolve_timeline_path
 from installation.params import Catalogue, load_catalogue
 from installation.render.context import create_offscreen_context, describe
-from installation.show import FrameState
 
 SIZES = ((1280, 720), (1920, 1080))
 CODEC = "h264"

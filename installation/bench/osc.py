@@ -35,9 +35,10 @@ from installation.config import OscSection
 from installation.control.cues import CueList
 from installation.control.service import OscControl
 from installation.events import Event, EventQueue, ParamChange
+from installation.frame import FrameState
 from installation.palette import load_palette
 from installation.params import Catalogue, load_catalogue
-from installation.show import FrameState, Show
+from installation.show import Show
 
 FRAME_RATE = 60.0
 TARGET_RATE = 5_000

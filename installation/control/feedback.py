@@ -25,8 +25,8 @@ from installation.control.routes import Namespace
 from installation.control.state import ControlState, Origin
 from installation.control.stats import OscCounters, RateLimitedLog, SendHealth, report_refusals
 from installation.emotions import EMOTIONS, dominant
+from installation.frame import FrameState
 from installation.params import Catalogue, ParamValue
-from installation.show import FrameState
 
 log = logging.getLogger("installation.osc")
 

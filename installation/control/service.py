@@ -29,8 +29,8 @@ from installation.control.state import ControlState
 from installation.control.stats import OscCounters
 from installation.errors import ConfigError
 from installation.events import EventQueue
+from installation.frame import FrameState
 from installation.params import Catalogue, ParamValue
-from installation.show import FrameState
 
 log = logging.getLogger("installation.osc")
 

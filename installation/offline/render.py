@@ -24,6 +24,7 @@ import numpy.typing as npt
 from installation.clock import FixedStepClock
 from installation.config import RenderSection
 from installation.events import Event, FacesObserved
+from installation.frame import FrameState
 from installation.offline.encode import EncoderThread, open_sink, rgb_from_readback
 from installation.offline.timeline import Timeline, TimelinePlayer
 from installation.palette import load_palette
@@ -33,7 +34,7 @@ from installation.render.context import create_offscreen_context
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
 from installation.resources import shaders_dir
-from installation.show import FrameState, Show
+from installation.show import Show
 from installation.stopsignals import on_stop_signals
 from installation.vision.crowd import SimulatedCrowd
 

@@ -34,6 +34,7 @@ import numpy as np
 
 from installation.acts import ACTS, Act, check_acts
 from installation.config import RenderSection
+from installation.frame import FrameState
 from installation.params import Catalogue
 from installation.render.bloom import DOWN as BLOOM_DOWN
 from installation.render.bloom import UP as BLOOM_UP
@@ -56,7 +57,6 @@ from installation.render.overlay import TextOverlay
 from installation.render.programs import ProgramLibrary
 from installation.render.showclock import set_show_clock
 from installation.render.wall import wall_profile, wall_strength
-from installation.show import FrameState
 
 # The config's defaults, said once (installation/config.py): a Renderer made without a
 # config (benchmarks, tests) draws what a default show draws.
