@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from installation.errors import ConfigError
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -46,3 +48,13 @@ def shipped_names(folder: Path, leave_out: tuple[str, ...] = ()) -> str:
     """The shipped files of a folder by name, for error messages ("none" if empty)."""
     names = sorted(p.stem for p in folder.glob("*.toml") if p.stem not in leave_out)
     return ", ".join(names) or "none"
+
+
+def find_shipped(name: str, folder: str, what: str, where: str) -> Path:
+    """`name` as a path, or a shipped file of `configs/<folder>/` by name; else a ConfigError
+    that starts with `where` (a key or the name) and lists the shipped ones by `what`."""
+    path = find_config_file(name, configs_dir() / folder)
+    if path is None:
+        names = shipped_names(configs_dir() / folder)
+        raise ConfigError(f"{where}: {what} not found (shipped {what}s: {names})")
+    return path

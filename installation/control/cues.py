@@ -23,7 +23,7 @@ from installation.cuesheet import (
 from installation.errors import ConfigError
 from installation.events import ParamChange
 from installation.params import Catalogue, ParamValue
-from installation.resources import configs_dir, find_config_file, shipped_names
+from installation.resources import find_shipped
 
 DEFAULT_GUARD_S = 0.25
 MAX_FADE_S = 3600.0
@@ -61,11 +61,7 @@ class CueRefused(Exception):
 
 def resolve_cue_path(name: str) -> Path:
     """A path as given, or a shipped cue list by name (`demo` -> configs/cues/demo.toml)."""
-    path = find_config_file(name, configs_dir() / "cues")
-    if path is None:
-        names = shipped_names(configs_dir() / "cues")
-        raise ConfigError(f"cues.file: cue list {name!r} not found (shipped cue lists: {names})")
-    return path
+    return find_shipped(name, "cues", "cue list", f"cues.file: {name!r}")
 
 
 def load_cue_list(path: Path, catalogue: Catalogue) -> CueList:

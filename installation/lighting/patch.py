@@ -15,7 +15,7 @@ from typing import Any
 from installation.acts import ACTS, NAMES
 from installation.errors import ConfigError
 from installation.palette import RGB
-from installation.resources import configs_dir, find_config_file, shipped_names
+from installation.resources import find_shipped
 
 # Channel roles of each fixed-layout type, in DMX order from the start address.
 LAYOUTS: dict[str, tuple[str, ...]] = {
@@ -82,13 +82,7 @@ class Patch:
 
 def resolve_patch_path(name: str) -> Path:
     """A path as given, or the name of a shipped patch (`demo` -> configs/fixtures/demo.toml)."""
-    path = find_config_file(name, configs_dir() / "fixtures")
-    if path is None:
-        names = shipped_names(configs_dir() / "fixtures")
-        raise ConfigError(
-            f"lighting.patch: {name}: patch file not found (shipped patches: {names})"
-        )
-    return path
+    return find_shipped(name, "fixtures", "patch file", f"lighting.patch: {name}")
 
 
 def load_patch(path: Path) -> Patch:

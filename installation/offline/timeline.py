@@ -26,7 +26,7 @@ from installation.cuesheet import (
 from installation.errors import ConfigError
 from installation.events import ParamChange
 from installation.params import Catalogue, ParamValue, check_param_table
-from installation.resources import configs_dir, find_config_file, shipped_names
+from installation.resources import find_shipped
 from installation.vision.crowd import CrowdSettings
 
 MAX_DURATION_S = 24 * 3600.0
@@ -97,11 +97,7 @@ class TimelinePlayer:
 
 def resolve_timeline_path(name: str) -> Path:
     """A path as given, or a shipped timeline by name (`demo` -> configs/timelines/demo.toml)."""
-    path = find_config_file(name, configs_dir() / "timelines")
-    if path is None:
-        names = shipped_names(configs_dir() / "timelines")
-        raise ConfigError(f"{name}: timeline not found (shipped timelines: {names})")
-    return path
+    return find_shipped(name, "timelines", "timeline", name)
 
 
 def load_timeline(path: Path, catalogue: Catalogue) -> Timeline:
