@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import moderngl
 
+from installation.render.blend import ADDITIVE, blending
 from installation.render.geometry import (
     Fullscreen,
     RenderTarget,
@@ -57,9 +58,7 @@ class Bloom:
             self._draw(down)
             previous = texture
         # Light adds up on the way back: each level carries the blur of all smaller ones.
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.ONE, moderngl.ONE
-        try:
+        with blending(self.ctx, ADDITIVE):
             for (small, _), (_, larger) in zip(
                 reversed(self._levels[1:]), reversed(self._levels[:-1]), strict=True
             ):
@@ -68,8 +67,6 @@ class Bloom:
                 set_uniform(up, "u_source", 0)
                 set_uniform(up, "u_texel", (1.0 / small.width, 1.0 / small.height))
                 self._draw(up)
-        finally:
-            self.ctx.disable(moderngl.BLEND)
         return self._levels[0][0]
 
     def release(self) -> None:

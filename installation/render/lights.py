@@ -16,6 +16,7 @@ import numpy.typing as npt
 from installation import frame as F
 from installation.access import Hub
 from installation.frame import FaceTable, FrameState
+from installation.render.blend import ADDITIVE, blending
 from installation.render.geometry import VertexArrays, set_uniform
 from installation.render.programs import ProgramLibrary
 from installation.render.showclock import set_show_clock
@@ -57,15 +58,11 @@ class LightSources:
         if not len(faces) and not len(links):
             return
         intensity = float(frame.params["glow.intensity"]) * crowd_exposure(faces, aspect)
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.ONE, moderngl.ONE  # light adds up where it overlaps
-        try:
+        with blending(self.ctx, ADDITIVE):  # light adds up where it overlaps
             if len(links):
                 self._draw_links(frame, links, aspect, intensity)
             if len(faces):
                 self._draw_faces(frame, faces, aspect, intensity)
-        finally:
-            self.ctx.disable(moderngl.BLEND)
 
     def release(self) -> None:
         self._face_vaos.release()

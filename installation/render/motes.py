@@ -7,6 +7,7 @@ import struct
 import moderngl
 
 from installation.frame import FrameState
+from installation.render.blend import ADDITIVE, blending
 from installation.render.geometry import VertexArrays, set_uniform
 from installation.render.plankton import MOTE_FLOATS, motes
 from installation.render.programs import ProgramLibrary
@@ -51,12 +52,8 @@ class MoteSprites:
                 p, [(self._corners, "2f", "a_corner"), (self._instances, "4f/i", "a_mote")]
             ),
         )
-        self.ctx.enable(moderngl.BLEND)
-        self.ctx.blend_func = moderngl.ONE, moderngl.ONE  # light adds up
-        try:
+        with blending(self.ctx, ADDITIVE):  # light adds up
             vao.render(moderngl.TRIANGLE_STRIP, vertices=4, instances=len(rows))
-        finally:
-            self.ctx.disable(moderngl.BLEND)
 
     def __len__(self) -> int:
         return len(self._vaos)

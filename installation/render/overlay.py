@@ -14,6 +14,7 @@ import moderngl
 import numpy as np
 import numpy.typing as npt
 
+from installation.render.blend import OVER, blending
 from installation.render.globjects import RawGL
 
 # Kept in Python, like the fallback: no edit under shaders/ can hide the error display.
@@ -38,15 +39,6 @@ void main() {
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 _MAX_LINES = 48  # a log of hundreds of lines would cover the picture and say no more
 _MAX_CHARS = 240
-
-# GL enums moderngl cannot read back (its blend properties are write-only).
-_GL_BLEND = 0x0BE2
-_BLEND_QUERIES = (0x80C9, 0x80C8, 0x80CB, 0x80CA)  # SRC_RGB, DST_RGB, SRC_ALPHA, DST_ALPHA
-_EQUATION_QUERIES = (0x8009, 0x883D)  # BLEND_EQUATION_RGB, BLEND_EQUATION_ALPHA
-
-
-# (enabled, factors for glBlendFuncSeparate, equations for glBlendEquationSeparate)
-_BlendState = tuple[bool, tuple[int, int, int, int], tuple[int, int]]
 
 
 class TextOverlay:
@@ -106,19 +98,12 @@ class TextOverlay:
         self._uniforms["u_rect"].value = (-1.0, bottom, right, 1.0)
         self._uniforms["u_text"].value = unit
 
-        saved = self._save_blend()
-        try:
+        # Straight alpha over the picture; the framebuffer's own alpha stays as it was.
+        # The blend state is put back exactly: a window library may have set its own.
+        with blending(self.ctx, (*OVER, moderngl.ZERO, moderngl.ONE), gl=self._gl):
             framebuffer.use()  # like every pass, bind the target; passes bind their own
             self._texture.use(location=unit)
-            self.ctx.enable(moderngl.BLEND)
-            # Straight alpha over the picture; the framebuffer's own alpha stays as it was.
-            self._set_blend(
-                (moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA, moderngl.ZERO, moderngl.ONE),
-                (moderngl.FUNC_ADD, moderngl.FUNC_ADD),
-            )
             self._vao.render(moderngl.TRIANGLE_STRIP, vertices=4)
-        finally:
-            self._restore_blend(saved)
 
     def release(self) -> None:
         """Release every GL object the overlay made."""
@@ -139,32 +124,6 @@ class TextOverlay:
             self._texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
             self._texture.repeat_x = self._texture.repeat_y = False
         self._texture.write(np.ascontiguousarray(image).tobytes(), alignment=1)
-
-    def _save_blend(self) -> _BlendState | None:
-        if self._gl is None:
-            return None
-        src_rgb, dst_rgb, src_alpha, dst_alpha = (self._gl.get_integer(q) for q in _BLEND_QUERIES)
-        rgb, alpha = (self._gl.get_integer(q) for q in _EQUATION_QUERIES)
-        enabled = self._gl.is_enabled(_GL_BLEND)
-        return enabled, (src_rgb, dst_rgb, src_alpha, dst_alpha), (rgb, alpha)
-
-    def _set_blend(self, func: tuple[int, int, int, int], equation: tuple[int, int]) -> None:
-        # The stubs allow two factors, moderngl takes four (glBlendFuncSeparate).
-        self.ctx.blend_func = func  # type: ignore[assignment]
-        self.ctx.blend_equation = equation
-
-    def _restore_blend(self, saved: _BlendState | None) -> None:
-        if saved is None:
-            src, dst = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA  # moderngl's default
-            self._set_blend((src, dst, src, dst), (moderngl.FUNC_ADD, moderngl.FUNC_ADD))
-            self.ctx.disable(moderngl.BLEND)
-            return
-        enabled, func, equation = saved
-        self._set_blend(func, equation)
-        if enabled:
-            self.ctx.enable(moderngl.BLEND)
-        else:
-            self.ctx.disable(moderngl.BLEND)
 
 
 def rasterise(

@@ -36,6 +36,7 @@ from installation.acts import ACTS, Act, check_acts
 from installation.config import RenderSection
 from installation.frame import FrameState
 from installation.params import Catalogue
+from installation.render.blend import OVER, blending
 from installation.render.bloom import DOWN as BLOOM_DOWN
 from installation.render.bloom import UP as BLOOM_UP
 from installation.render.bloom import Bloom
@@ -197,14 +198,9 @@ class Renderer:
         set_uniform(program, "u_pressure", frame.pressure)
         set_uniform(program, "u_mood", frame.mood)
         self._set_frame(program, frame, wall, self._glow_size())
-        if fade < 1.0:
-            # The act fading in is laid over the one fading out, by its alpha (u_fade).
-            self.ctx.enable(moderngl.BLEND)
-            self.ctx.blend_func = moderngl.SRC_ALPHA, moderngl.ONE_MINUS_SRC_ALPHA
-        try:
+        # The act fading in is laid over the one fading out, by its alpha (u_fade).
+        with blending(self.ctx, OVER, enabled=fade < 1.0):
             self._fullscreen(program)
-        finally:
-            self.ctx.disable(moderngl.BLEND)
 
     def _draw_output(self, frame: FrameState, wall: np.ndarray, size: tuple[int, int]) -> None:
         program = self.programs.get(*OUTPUT_PROGRAM)
