@@ -21,6 +21,7 @@ import pytest
 
 from installation.emotions import EMOTIONS, HAPPY, NEUTRAL
 from installation.events import Event, EventQueue, FaceObservation, FacesObserved, SourceStatus
+from installation.vision.boxes import Box, centre_shift, iou
 from installation.vision.camera import CameraSource, source_name
 from installation.vision.capture import (
     Capture,
@@ -42,7 +43,6 @@ from installation.vision.pipeline import VisionPipeline, VisionSettings
 from installation.vision.samples import background, crowd_frame, face_patch
 from installation.vision.source import FaceSource
 from installation.vision.sweep import plan_jobs
-from installation.vision.tracking import Box, centre_shift, iou
 from tests.polling import poll_until
 
 Image = npt.NDArray[np.uint8]

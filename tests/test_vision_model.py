@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from installation.emotions import EMOTIONS, HAPPY
+from installation.vision.boxes import Box
 from installation.vision.emotion import CropClassifier, EmotionModel
 from installation.vision.expression_files import (
     LICENSE_MEMBER,
@@ -28,7 +29,6 @@ from installation.vision.pipeline import to_gray
 from installation.vision.reading import CnnReader, EnsembleReader, HaarReader, crop_face
 from installation.vision.samples import ASTRONAUT_FACE, astronaut
 from installation.vision.tflite import TFLiteFormatError, int8_filter_scales
-from installation.vision.tracking import Box
 from tests.expression_reference import reference_probabilities
 from tests.vision_helpers import expression_dir, model_path
 

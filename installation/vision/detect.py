@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from installation.emotions import EMOTIONS, HAPPY, NEUTRAL
-from installation.vision.tracking import Box
+from installation.vision.boxes import Box
 
 Image = npt.NDArray[np.uint8]
 

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from installation.vision.tracking import Box, centre_shift, iou
+from installation.vision.boxes import Box, centre_shift, iou
 
 Image = npt.NDArray[np.uint8]
 

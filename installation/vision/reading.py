@@ -20,10 +20,10 @@ import numpy as np
 import numpy.typing as npt
 
 from installation.emotions import HAPPY
+from installation.vision.boxes import Box
 from installation.vision.detect import SmileScorer, emotions_from_smile
 from installation.vision.emotion import CropClassifier, EmotionModel
 from installation.vision.expression_net import ExpressionNet
-from installation.vision.tracking import Box
 
 Image = npt.NDArray[np.uint8]
 Reading = tuple[float, tuple[float, ...]]  # (smile 0..1, 7 emotion probabilities)

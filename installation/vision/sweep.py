@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from installation.vision.tracking import Box
+from installation.vision.boxes import Box
 
 Image = npt.NDArray[np.uint8]
 
