@@ -99,17 +99,8 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     target, ctx = _open_target(settings)
 
     def make_renderer(ctx: moderngl.Context) -> Renderer:
-        return Renderer(
-            ctx,
-            shaders_dir() if harness is None else harness.shader_root,
-            catalogue,
-            glow_scale=config.render.glow_scale,
-            growth_rows=config.render.growth_rows,
-            growth_rate=config.render.growth_rate,
-            max_faces=config.render.max_faces,
-            keystone=config.output.corners,
-            watch=config.render.hot_reload,
-        )
+        root = shaders_dir() if harness is None else harness.shader_root
+        return Renderer.from_config(ctx, root, catalogue, config.render, config.output)
 
     # In auto mode an offscreen show moves into a window when a display appears.
     auto = config.window.headless == "auto"

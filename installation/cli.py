@@ -20,9 +20,9 @@ from installation.lighting import commands as lighting_commands
 from installation.offline import commands as offline_commands
 from installation.params import Catalogue, load_catalogue
 from installation.soak import commands as soak_commands
+from installation.sourcespec import SOURCE_FORMS, SourceSpec
 from installation.supervise import commands as supervise_commands
 from installation.vision import commands as vision_commands
-from installation.vision.spec import SOURCE_FORMS, SourceSpec
 
 log = logging.getLogger("installation")
 

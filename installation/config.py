@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from installation.control.allow import DEFAULT_ALLOW, parse_network
+from installation.corners import Corners, check_corners
 from installation.errors import ConfigError
+from installation.networks import DEFAULT_ALLOW, parse_network
 from installation.params import (
     Catalogue,
     ParamValue,
@@ -23,9 +24,8 @@ from installation.params import (
     flatten_table,
     unknown_name_message,
 )
-from installation.render.keystone import Corners, check_corners
 from installation.resources import configs_dir, find_config_file, shipped_names
-from installation.vision.spec import SourceSpec
+from installation.sourcespec import SourceSpec
 
 
 class _Section(BaseModel):
@@ -177,14 +177,14 @@ class CuesSection(_Section):
 
 # How smiles are read (installation/vision/reading.py): the one list of the readings.
 SmileModelName = Literal["ensemble", "cnn", "haar"]
+# OpenCV's shipped frontal face cascades (installation/vision/detect.py).
+FaceCascade = Literal["frontalface_default", "frontalface_alt", "frontalface_alt2"]
 
 
 class VisionSection(_Section):
     """The camera path (see installation/vision/): detector, smile reading, steadiness."""
 
-    face_cascade: Literal["frontalface_default", "frontalface_alt", "frontalface_alt2"] = (
-        "frontalface_default"
-    )
+    face_cascade: FaceCascade = "frontalface_default"
     detect_width: int = Field(320, ge=64, le=1920)
     smile_model: SmileModelName = "ensemble"
     model: str = ""

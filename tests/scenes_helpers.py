@@ -10,11 +10,11 @@ import numpy as np
 import numpy.typing as npt
 
 from installation.clock import FixedStepClock
+from installation.corners import SQUARE, Corners
 from installation.events import Event, FaceObservation, FacesObserved
 from installation.frame import FrameState
 from installation.palette import Palette
 from installation.params import Catalogue, ParamValue
-from installation.render.keystone import SQUARE, Corners
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
 from installation.resources import shaders_dir

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from installation.render.keystone import SQUARE, apply, check_corners, homography, output_to_picture
+from installation.corners import SQUARE, check_corners
+from installation.render.keystone import apply, homography, output_to_picture
 
 
 def test_square_corners_are_the_identity() -> None:

@@ -19,6 +19,7 @@ import moderngl
 
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.stages import stage
+from installation.config import RenderSection
 from installation.events import FaceObservation, FacesObserved
 from installation.palette import load_palette
 from installation.params import Catalogue, load_catalogue
@@ -153,7 +154,7 @@ def _scene(
     crowd = SimulatedCrowd(CrowdSettings(seed=2137, max_people=8, initial_people=6))
     show = Show(catalogue, load_palette("bioluminescent"), {"scene": scene})
     target = OffscreenTarget(ctx, size)
-    renderer = Renderer(ctx, shaders_dir(), catalogue)
+    renderer = Renderer.from_config(ctx, shaders_dir(), catalogue, RenderSection())
     try:
         timings = []
         for n in range(frames + 10):

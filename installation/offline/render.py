@@ -95,15 +95,7 @@ def draw_frames(
     """
     player = job.player() if job.player is not None else _TimelinePlayer(job, catalogue, render)
     target = OffscreenTarget(ctx, job.size)
-    renderer = Renderer(
-        ctx,
-        shaders_dir(),
-        catalogue,
-        glow_scale=render.glow_scale,
-        growth_rows=render.growth_rows,
-        growth_rate=render.growth_rate,
-        max_faces=render.max_faces,
-    )
+    renderer = Renderer.from_config(ctx, shaders_dir(), catalogue, render)
     clock = FixedStepClock(job.fps)
     width, height = job.size
     delivered = 0

@@ -10,10 +10,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-Point = tuple[float, float]
-# Corners in image convention: x to the right, y down, fractions of the output.
-Corners = tuple[Point, Point, Point, Point]  # top left, top right, bottom right, bottom left
-SQUARE: Corners = ((0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0))
+from installation.corners import SQUARE, Corners, Point, check_corners
+
 Matrix = npt.NDArray[np.float64]
 
 
@@ -27,20 +25,6 @@ def homography(source: Corners, target: Corners) -> Matrix:
         values.extend([u, v])
     solution = np.linalg.solve(np.array(rows), np.array(values))
     return np.append(solution, 1.0).reshape(3, 3)
-
-
-def check_corners(corners: Corners) -> None:
-    """ValueError unless the corners make a convex quadrilateral in clockwise order."""
-    signs = []
-    for i in range(4):
-        (ax, ay), (bx, by), (cx, cy) = corners[i], corners[(i + 1) % 4], corners[(i + 2) % 4]
-        cross = (bx - ax) * (cy - by) - (by - ay) * (cx - bx)
-        signs.append(cross)
-    if not (all(s > 1e-6 for s in signs) or all(s < -1e-6 for s in signs)):
-        raise ValueError(
-            "keystone corners must form a convex shape, listed top left, top right, "
-            f"bottom right, bottom left (got {corners})"
-        )
 
 
 def picture_to_output(corners: Corners) -> Matrix:

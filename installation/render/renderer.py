@@ -33,7 +33,8 @@ import moderngl
 import numpy as np
 
 from installation.acts import ACTS, Act, check_acts
-from installation.config import RenderSection
+from installation.config import OutputSection, RenderSection
+from installation.corners import SQUARE, Corners
 from installation.frame import FrameState
 from installation.params import Catalogue
 from installation.render.blend import OVER, blending
@@ -51,7 +52,7 @@ from installation.render.geometry import (
 )
 from installation.render.growth import STEP as GROW
 from installation.render.growth import Growth
-from installation.render.keystone import SQUARE, Corners, as_uniform, picture_to_output
+from installation.render.keystone import as_uniform, picture_to_output
 from installation.render.lights import FACES, LINKS, LightSources
 from installation.render.motes import MOTES, MoteSprites
 from installation.render.overlay import TextOverlay
@@ -89,6 +90,29 @@ def all_programs(acts: Iterable[Act] = ACTS) -> list[tuple[str, str]]:
 
 class Renderer:
     """Owns every GL object of the picture; `render` draws one frame into a framebuffer."""
+
+    @classmethod
+    def from_config(
+        cls,
+        ctx: moderngl.Context,
+        shader_root: Path,
+        catalogue: Catalogue,
+        render: RenderSection,
+        projector: OutputSection | None = None,
+    ) -> Renderer:
+        """A renderer as `[render]` says. A live show passes its `projector` (`[output]`):
+        the keystone, and hot reload as configured; offline, the picture itself, unwatched."""
+        return cls(
+            ctx,
+            shader_root,
+            catalogue,
+            glow_scale=render.glow_scale,
+            growth_rows=render.growth_rows,
+            growth_rate=render.growth_rate,
+            max_faces=render.max_faces,
+            keystone=SQUARE if projector is None else projector.corners,
+            watch=projector is not None and render.hot_reload,
+        )
 
     def __init__(
         self,

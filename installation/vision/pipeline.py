@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, cast
+from typing import cast
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from installation.config import SmileModelName
+from installation.config import FaceCascade, SmileModelName, VisionSection
 from installation.events import FaceObservation
 from installation.vision.detect import FACE_CASCADE, cascade_dir, load_cascade
 from installation.vision.follow import FaceFollower
@@ -26,22 +26,46 @@ from installation.vision.smile import SmileSettings, SmileState
 from installation.vision.sweep import DetectionSweep
 
 Image = npt.NDArray[np.uint8]
-FaceCascade = Literal["frontalface_default", "frontalface_alt", "frontalface_alt2"]
+_DEFAULTS = VisionSection()  # the defaults are written once, in config.py
 
 
 @dataclass(frozen=True)
 class VisionSettings:
-    """Everything the vision path can be tuned by (the `[vision]` config section)."""
+    """Everything the vision path can be tuned by: the `[vision]` config section
+    (`from_config`), and the scan's tile size, which only benchmarks change."""
 
-    face_cascade: FaceCascade = "frontalface_default"
-    detect_width: int = 320
-    smile_model: SmileModelName = "ensemble"
-    model_path: Path | None = None
-    smile: SmileSettings = field(default_factory=SmileSettings)
-    track_timeout: float = 0.4
-    max_faces: int = 20
-    faces_per_frame: int = 2
+    face_cascade: FaceCascade = _DEFAULTS.face_cascade
+    detect_width: int = _DEFAULTS.detect_width
+    smile_model: SmileModelName = _DEFAULTS.smile_model
+    model_path: Path | None = None  # None: the fetched default model
+    smile: SmileSettings = field(default_factory=lambda: smile_settings(_DEFAULTS))
+    track_timeout: float = _DEFAULTS.face_timeout
+    max_faces: int = _DEFAULTS.max_faces
+    faces_per_frame: int = _DEFAULTS.faces_per_frame
     scan_tile_pixels: int = 16000
+
+    @classmethod
+    def from_config(cls, vision: VisionSection) -> VisionSettings:
+        """The `[vision]` section as the pipeline takes it (`face_timeout` is how long a
+        face is followed unseen; `model` a path, "" for the default)."""
+        return cls(
+            face_cascade=vision.face_cascade,
+            detect_width=vision.detect_width,
+            smile_model=vision.smile_model,
+            model_path=Path(vision.model) if vision.model else None,
+            smile=smile_settings(vision),
+            track_timeout=vision.face_timeout,
+            max_faces=vision.max_faces,
+            faces_per_frame=vision.faces_per_frame,
+        )
+
+
+def smile_settings(vision: VisionSection) -> SmileSettings:
+    return SmileSettings(
+        threshold=vision.smile_threshold,
+        hysteresis=vision.smile_hysteresis,
+        smoothing=vision.smile_smoothing,
+    )
 
 
 def to_gray(image: npt.NDArray[np.generic]) -> Image:

@@ -14,7 +14,6 @@ from installation.vision.crowd import CrowdSettings
 from installation.vision.models import ModelError
 from installation.vision.pipeline import VisionPipeline, VisionSettings
 from installation.vision.simulated import SimulatedCrowdSource
-from installation.vision.smile import SmileSettings
 from installation.vision.source import FaceSource
 from installation.vision.waiting import CameraWhenPresent
 
@@ -101,25 +100,6 @@ _READING_NAMES: dict[SmileModelName, str] = {
 }
 
 
-def vision_settings(config: Config) -> VisionSettings:
-    """The `[vision]` section as the vision pipeline takes it."""
-    vision = config.vision
-    return VisionSettings(
-        face_cascade=vision.face_cascade,
-        detect_width=vision.detect_width,
-        smile_model=vision.smile_model,
-        model_path=Path(vision.model) if vision.model else None,
-        smile=SmileSettings(
-            threshold=vision.smile_threshold,
-            hysteresis=vision.smile_hysteresis,
-            smoothing=vision.smile_smoothing,
-        ),
-        track_timeout=vision.face_timeout,
-        max_faces=vision.max_faces,
-        faces_per_frame=vision.faces_per_frame,
-    )
-
-
 def _files_in(folder: str) -> str:
     """What to write instead of a folder: `file:` takes one video (or picture) file."""
     try:
@@ -151,7 +131,7 @@ def _camera_choice(config: Config, target: CaptureTarget, loop: bool = False) ->
     fer's CNN alone, without fer's the Haar smile cascade; each step is said at start-up,
     and `installation doctor` says how to get the model.
     """
-    settings = vision_settings(config)
+    settings = VisionSettings.from_config(config.vision)
     notices = []
     while True:
         try:
