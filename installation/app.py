@@ -17,7 +17,7 @@ from installation.control.service import OscControl, build_control
 from installation.events import EventQueue, StopRequested
 from installation.frame import FrameState
 from installation.lighting.build import build_lighting
-from installation.loop import FrameOutput, LoopResult, Service, run_frames
+from installation.loop import FrameOutput, LiveFrames, LoopResult, Service, run_frames
 from installation.palette import load_palette
 from installation.params import Catalogue
 from installation.privacy import forbid_core_dumps
@@ -149,17 +149,8 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
         with on_stop_signals(request_stop), reload_on_hangup(reloader):
             for service in services:
                 service.start(events, clock.now)
-            result = run_frames(
-                clock=clock,
-                events=events,
-                show=show,
-                renderer=stage,
-                target=stage,
-                status=status,
-                outputs=outputs,
-                duration=config.show.duration,
-                recorder=recorder,
-            )
+            frames = LiveFrames(clock, events, show, config.show.duration, recorder)
+            result = run_frames(frames, stage, stage, [*outputs, status])
     finally:
         elapsed = time.monotonic() - started
         for service in reversed(services):

@@ -1,4 +1,4 @@
-"""The frame loop: one explicit loop that reads top to bottom."""
+"""The frame loop: one explicit loop that reads top to bottom, for live shows and renders."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from installation.clock import Clock
 from installation.events import Event, EventQueue, StopRequested
 from installation.frame import FrameState
 from installation.show import Show
-from installation.status import StatusReporter
 
 
 class Target(Protocol):
@@ -59,6 +58,16 @@ class StepRecorder(Protocol):
     def step(self, time: float, events: Sequence[Event], frame: FrameState) -> None: ...
 
 
+class FrameSource(Protocol):
+    """The show state of each next frame, or a reason (a str) why the loop ends.
+
+    Live, the clock and the event queue drive a Show (`LiveFrames`); offline, a timeline or
+    a recorded session is stepped at a fixed rate (`installation/offline/render.py`).
+    """
+
+    def next_frame(self) -> FrameState | str: ...
+
+
 @dataclass(frozen=True)
 class LoopResult:
     frames: int
@@ -67,37 +76,49 @@ class LoopResult:
 
 
 def run_frames(
-    *,
-    clock: Clock,
-    events: EventQueue,
-    show: Show,
+    source: FrameSource,
     renderer: FrameRenderer,
     target: Target,
-    status: StatusReporter,
     outputs: Sequence[FrameOutput] = (),
-    duration: float = 0.0,
-    recorder: StepRecorder | None = None,
 ) -> LoopResult:
-    """Run until the duration is reached, a stop is requested, or the window closes."""
+    """The one frame loop, live and offline: take a frame, draw it, present it, hand it to
+    every output; until the source ends or the window closes."""
     frames = 0
     last: FrameState | None = None
     while True:
-        time = clock.tick()
-        if duration and time >= duration:
-            return LoopResult(frames, last, "duration reached")
         if not target.poll():
             return LoopResult(frames, last, "window closed")
-        pending = events.drain()
-        stop = next((e for e in pending if isinstance(e, StopRequested)), None)
-        if stop is not None:
-            return LoopResult(frames, last, stop.reason)
-        last = show.step(time, pending)
-        if recorder is not None:
-            recorder.step(time, pending, last)
+        frame = source.next_frame()
+        if isinstance(frame, str):
+            return LoopResult(frames, last, frame)
         target.framebuffer.use()
-        renderer.render(last, target.framebuffer)
+        renderer.render(frame, target.framebuffer)
         target.present()
         for output in outputs:
-            output.send(last)
-        frames += 1
-        status.frame(last)
+            output.send(frame)
+        frames, last = frames + 1, frame
+
+
+@dataclass
+class LiveFrames:
+    """A live show's frames: show time from the clock, the events that came in meanwhile;
+    ends at `duration` (0: never) or at a stop request."""
+
+    clock: Clock
+    events: EventQueue
+    show: Show
+    duration: float = 0.0
+    recorder: StepRecorder | None = None
+
+    def next_frame(self) -> FrameState | str:
+        time = self.clock.tick()
+        if self.duration and time >= self.duration:
+            return "duration reached"
+        pending = self.events.drain()
+        stop = next((e for e in pending if isinstance(e, StopRequested)), None)
+        if stop is not None:
+            return stop.reason
+        frame = self.show.step(time, pending)
+        if self.recorder is not None:
+            self.recorder.step(time, pending, frame)
+        return frame

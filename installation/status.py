@@ -34,8 +34,8 @@ class StatusReporter:
     _first_time: float | None = None
     _latest: FrameState | None = None
 
-    def frame(self, frame: FrameState) -> None:
-        """Count a rendered frame; print a status line when one is due."""
+    def send(self, frame: FrameState) -> None:
+        """Count a rendered frame; print a status line when one is due (a FrameOutput)."""
         self.frames += 1
         self._latest = frame
         self.faces_seen.update(face.track_id for face in frame.faces)

@@ -16,7 +16,7 @@ def test_a_stand_in_for_an_absent_camera_is_named_as_what_runs() -> None:
     lines: list[str] = []
     status = _reporter("camera:0", lines)
     for t in range(4):  # the simulated crowd stands in all along
-        status.frame(frame(faces=2, time_=float(t)))
+        status.send(frame(faces=2, time_=float(t)))
 
     assert lines and all("source=sim (running, standing in for camera:0)" in x for x in lines)
     summary = status.summary(4.0, "duration reached")
@@ -26,9 +26,9 @@ def test_a_stand_in_for_an_absent_camera_is_named_as_what_runs() -> None:
 def test_a_camera_that_appears_later_is_named_after_its_stand_in() -> None:
     lines: list[str] = []
     status = _reporter("camera:0", lines)
-    status.frame(frame(time_=0.0))
+    status.send(frame(time_=0.0))
     camera = dataclasses.replace(frame(time_=2.0), source="camera:0")
-    status.frame(camera)
+    status.send(camera)
 
     assert lines[-1].endswith("source=camera:0 (running)")
     assert " source=sim,camera:0 output=" in status.summary(2.0, "duration reached")
@@ -36,7 +36,7 @@ def test_a_camera_that_appears_later_is_named_after_its_stand_in() -> None:
 
 def test_the_source_asked_for_is_named_alone_when_it_ran() -> None:
     status = _reporter("sim", [])
-    status.frame(frame(time_=0.0))
+    status.send(frame(time_=0.0))
     assert " source=sim output=" in status.summary(1.0, "duration reached")
     # Before any frame named its source, the wanted one is what there is to say.
     before = dataclasses.replace(frame(), source="none", source_state="starting")

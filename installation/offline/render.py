@@ -25,6 +25,7 @@ from installation.clock import FixedStepClock
 from installation.config import RenderSection
 from installation.events import Event, FacesObserved
 from installation.frame import FrameState
+from installation.loop import run_frames
 from installation.offline.encode import EncoderThread, open_sink, rgb_from_readback
 from installation.offline.timeline import Timeline, TimelinePlayer
 from installation.palette import load_palette
@@ -93,41 +94,77 @@ def draw_frames(
     With `read_back`, only those of first..end-1 are read back and delivered; the others
     are drawn all the same. Stops early (between frames) once `should_stop()` is true.
     """
-    player = job.player() if job.player is not None else _TimelinePlayer(job, catalogue, render)
+    player = job.player() if job.player is not None else _TimelineShow(job, catalogue, render)
     target = OffscreenTarget(ctx, job.size)
     renderer = Renderer.from_config(ctx, shaders_dir(), catalogue, render)
-    clock = FixedStepClock(job.fps)
-    width, height = job.size
-    delivered = 0
+    reader = _ReadBack(target, job, deliver, progress, read_back)
     try:
-        for index in range(job.end):
-            if should_stop():
-                break
-            frame = player.frame_at(clock.tick())
-            target.framebuffer.use()
-            renderer.render(frame, target.framebuffer)
-            if index < job.first:
-                # Drawn only so the living pattern reaches frame `first` as in a whole render.
-                if progress is not None:
-                    progress.update(0, f"drawing up to frame {job.first}")
-                continue
-            if read_back is not None and index not in read_back:
-                # Drawn only so the show and the living pattern move on between read frames.
-                if progress is not None:
-                    progress.update(delivered, f"drawing frame {index} of {job.end}")
-                continue
-            raw = target.framebuffer.read(viewport=(0, 0, width, height), components=3, alignment=1)
-            deliver(raw, index, frame)
-            delivered += 1
-            if progress is not None:
-                progress.update(delivered)
+        run_frames(_FixedStepFrames(player, job, should_stop), renderer, target, [reader])
     finally:
         renderer.release()
         target.release()
-    return delivered
+    return reader.delivered
 
 
-class _TimelinePlayer:
+class _FixedStepFrames:
+    """A `FrameSource`: frame n at n / fps from `player`, until `end` or a stop request."""
+
+    def __init__(
+        self, player: FramePlayer, job: RenderJob, should_stop: Callable[[], bool]
+    ) -> None:
+        self._player = player
+        self._clock = FixedStepClock(job.fps)
+        self._left = job.end
+        self._should_stop = should_stop
+
+    def next_frame(self) -> FrameState | str:
+        if self._left <= 0:
+            return "end of the render"
+        if self._should_stop():
+            return "stopped"
+        self._left -= 1
+        return self._player.frame_at(self._clock.tick())
+
+
+class _ReadBack:
+    """A `FrameOutput`: reads back the frames asked for (first..end-1, or only those in
+    `wanted`) and delivers them; the others were drawn so that the living pattern and the
+    show reach the wanted ones as in a whole render."""
+
+    def __init__(
+        self,
+        target: OffscreenTarget,
+        job: RenderJob,
+        deliver: Deliver,
+        progress: Progress | None,
+        wanted: Collection[int] | None,
+    ) -> None:
+        self._target, self._job, self._deliver = target, job, deliver
+        self._progress, self._wanted = progress, wanted
+        self._index = 0
+        self.delivered = 0
+
+    def send(self, frame: FrameState) -> None:
+        index, self._index = self._index, self._index + 1
+        progress = self._progress
+        if index < self._job.first:
+            if progress is not None:
+                progress.update(0, f"drawing up to frame {self._job.first}")
+            return
+        if self._wanted is not None and index not in self._wanted:
+            if progress is not None:
+                progress.update(self.delivered, f"drawing frame {index} of {self._job.end}")
+            return
+        width, height = self._job.size
+        viewport = (0, 0, width, height)
+        raw = self._target.framebuffer.read(viewport=viewport, components=3, alignment=1)
+        self._deliver(raw, index, frame)
+        self.delivered += 1
+        if progress is not None:
+            progress.update(self.delivered)
+
+
+class _TimelineShow:
     """A timeline's cues and scripted crowd stepped through a fresh Show, once a frame."""
 
     def __init__(self, job: RenderJob, catalogue: Catalogue, render: RenderSection) -> None:
