@@ -57,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="log more detail; for every command, given before it: installation -v run ...",
+    )
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     run = commands.add_parser(
@@ -121,9 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
     doctor = commands.add_parser(
         "doctor",
         help="check this machine: GL, shaders, cameras, ports, model files",
-        description="Check every part the show needs; exits 1 when a required part is missing.",
+        description=(
+            "Check every part the show needs: the configs, OpenGL and the shaders, the "
+            "display, the cameras, whether the OSC, OSCQuery and health ports are free (each "
+            "that the config turns on), the lighting patch and the model files. Reads "
+            "--config and --set as `installation run` does. Exits 1 when a required part is "
+            "missing; a taken port is a warning, as the show runs on without that part."
+        ),
     )
-    doctor.add_argument("--config", metavar="FILE", help="check against this config")
+    config_options(doctor, config_note="checked as `run` would read it")
     doctor.set_defaults(handler=_doctor)
     notice = commands.add_parser(
         "notice",
@@ -251,7 +262,7 @@ def _write_text(path: Path, text: str) -> None:
 def _doctor(args: argparse.Namespace) -> int:
     from installation.doctor import run_doctor
 
-    return run_doctor(args.config)
+    return run_doctor(args.config, args.overrides)
 
 
 def _notice(args: argparse.Namespace) -> int:

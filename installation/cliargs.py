@@ -35,6 +35,23 @@ def amount(
     return parse
 
 
+def whole(unit: str, least: int = 0) -> Callable[[str], int]:
+    """An argparse `type` for a whole number of `unit`, `least` or more."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(
+                f"expected a whole number of {unit}, {least} or more (got {text!r})"
+            )
+        return value
+
+    return parse
+
+
 def config_options(
     parser: argparse.ArgumentParser,
     *,

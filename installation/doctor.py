@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,11 +47,19 @@ class Check:
         return f"  {mark:<8}{self.name:<10}{self.detail}"
 
 
-def run_doctor(config_file: str | None, out: Callable[[str], None] = print) -> int:
-    """Print a report of every check; 0 when all required parts are there, else 1."""
+def run_doctor(
+    config_file: str | None,
+    overrides: Sequence[str] = (),
+    out: Callable[[str], None] = print,
+) -> int:
+    """Print a report of every check; 0 when all required parts are there, else 1.
+
+    `config_file` and `overrides` (`--set KEY=VALUE`) are read as `installation run` reads
+    them, so the ports, camera and rig checked are the ones that run would use.
+    """
     out(f"installation doctor (Python {sys.version.split()[0]}, {sys.platform})")
     checks: list[Check] = []
-    catalogue, settings = _check_config(config_file, checks)
+    catalogue, settings = _check_config(config_file, overrides, checks)
     _check_gl(catalogue, checks)
     checks.append(
         Check(
@@ -64,7 +72,7 @@ def run_doctor(config_file: str | None, out: Callable[[str], None] = print) -> i
         )
     )
     _check_cameras(settings, checks)
-    _check_port(settings, checks)
+    _check_ports(settings, checks)
     _check_lighting(settings, checks)
     _check_models(checks)
     for check in checks:
@@ -78,7 +86,7 @@ def run_doctor(config_file: str | None, out: Callable[[str], None] = print) -> i
 
 
 def _check_config(
-    config_file: str | None, checks: list[Check]
+    config_file: str | None, overrides: Sequence[str], checks: list[Check]
 ) -> tuple[Catalogue | None, Settings | None]:
     try:
         catalogue = load_catalogue()
@@ -93,7 +101,7 @@ def _check_config(
             checks.append(Check("config", False, f"configs/{name}.toml: {exc}"))
     settings = None
     try:
-        settings = load_settings(catalogue, config_file)
+        settings = load_settings(catalogue, config_file, list(overrides))
         checks.append(
             Check("config", True, f"valid: {', '.join(Path(f).name for f in settings.files)}")
         )
@@ -148,21 +156,47 @@ def _check_cameras(settings: Settings | None, checks: list[Check]) -> None:
     checks.append(Check("cameras", ok or not needed, detail, required=needed))
 
 
-def _check_port(settings: Settings | None, checks: list[Check]) -> None:
+def _check_ports(settings: Settings | None, checks: list[Check]) -> None:
+    """Every port the show listens on, each only when the config turns it on.
+
+    Not required: the show runs on without a part whose port is taken (one warning), so
+    doctor warns as well.
+    """
     if settings is None:
         return
-    listen = settings.config.osc.listen
+    config = settings.config
+    ports = (
+        ("osc port", "osc.listen", "UDP", config.osc.listen),
+        ("oscquery", "osc.query", "TCP", config.osc.query),
+        ("health", "health.listen", "TCP", config.health.listen),
+    )
+    for name, key, protocol, listen in ports:
+        if not listen:  # "" turns OSCQuery and the health page off
+            checks.append(Check(name, True, f'off ({key} = "")', required=False))
+            continue
+        problem = bind_problem(protocol, listen)
+        if problem is None:
+            checks.append(Check(name, True, f"{protocol} {listen} is free", required=False))
+        else:
+            detail = f"{protocol} {listen} ({key}) unavailable: {problem}"
+            checks.append(Check(name, False, detail, required=False))
+
+
+def bind_problem(protocol: str, listen: str) -> str | None:
+    """Why the show could not listen at HOST:PORT over "UDP" or "TCP", or None if it could."""
     host, port = parse_host_port(listen)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    kind = socket.SOCK_DGRAM if protocol == "UDP" else socket.SOCK_STREAM
     try:
-        with socket.socket(
-            socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM
-        ) as sock:
+        with socket.socket(family, kind) as sock:
+            if kind == socket.SOCK_STREAM:
+                # As the HTTP servers do (http.server sets it), so a port a show just closed
+                # (in TIME_WAIT) counts as free, and one another program listens on does not.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((host, port))
-        checks.append(Check("osc port", True, f"UDP {listen} is free", required=False))
     except OSError as exc:
-        checks.append(
-            Check("osc port", False, f"UDP {listen} unavailable: {exc.strerror}", required=False)
-        )
+        return exc.strerror or str(exc)
+    return None
 
 
 def _check_lighting(settings: Settings | None, checks: list[Check]) -> None:

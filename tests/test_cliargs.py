@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from installation.cliargs import amount
+from installation.cliargs import amount, whole
 
 
 def test_an_amount_takes_numbers_above_zero_up_to_its_limit() -> None:
@@ -35,3 +35,15 @@ def test_an_amount_takes_numbers_above_zero_up_to_its_limit() -> None:
     assert start("0") == 0.0
     with pytest.raises(argparse.ArgumentTypeError, match=re.escape("seconds >= 0 (got '-1')")):
         start("-1")
+
+
+def test_a_whole_number_takes_integers_from_its_least() -> None:
+    frames = whole("frames", least=1)
+    assert frames("1") == 1 and frames("600") == 600
+    for bad in ("0", "-3", "2.5", "many", ""):
+        with pytest.raises(
+            argparse.ArgumentTypeError,
+            match=re.escape(f"expected a whole number of frames, 1 or more (got {bad!r})"),
+        ):
+            frames(bad)
+    assert whole("datagrams")("0") == 0

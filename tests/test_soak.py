@@ -22,6 +22,7 @@ from installation.soak.metrics import ExceptionCounter, FrameMeter, MemoryTrend,
 from installation.soak.schedule import (
     GAP_SECONDS,
     KINDS,
+    MINIMUM_MINUTES,
     active,
     build_schedule,
     memory_fit_start,
@@ -63,6 +64,24 @@ def test_memory_is_fitted_after_the_first_round_of_faults_and_quarter() -> None:
     short = build_schedule(120.0, 30.0)
     assert memory_fit_start(short, 30.0, 120.0) == 90.0  # the last quarter at least
     assert memory_fit_start([], 30.0, 120.0) == 30.0
+
+
+def test_the_minimum_the_help_states_is_the_shortest_run_with_every_fault() -> None:
+    def kinds(minutes: float) -> set[str]:
+        duration = minutes * 60.0
+        return {w.kind for w in build_schedule(duration, warmup_seconds(duration))}
+
+    assert kinds(MINIMUM_MINUTES) == set(KINDS)
+    assert kinds(MINIMUM_MINUTES - 0.1) != set(KINDS)  # 1.5 is the minimum, rounded up
+
+
+def test_a_soak_shorter_than_the_minimum_is_refused_saying_why() -> None:
+    result = run_cli("soak", "--minutes", "1")
+    assert result.returncode == 2
+    said = result.stderr.strip()
+    assert said.startswith("installation: error: --minutes 1: too short")
+    assert f"at least {MINIMUM_MINUTES:g} minutes" in said and "warm-up" in said
+    assert "Traceback" not in said
 
 
 def test_no_room_no_faults() -> None:

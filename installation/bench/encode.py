@@ -17,6 +17,7 @@ from typing import Any
 
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.stages import stage
+from installation.cliargs import whole
 from installation.config import load_settings
 from installation.frame import FrameState
 from installation.offline.encode import EncoderThread, open_sink, rgb_from_readback
@@ -36,7 +37,13 @@ def register(benchmarks: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=__doc__,
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--frames", type=int, default=60, help="frames per measurement")
+    parser.add_argument(
+        "--frames",
+        type=whole("frames", least=1),
+        default=60,
+        metavar="N",
+        help="frames per measurement (default 60; at least 5 are used)",
+    )
     parser.set_defaults(handler=_main)
 
 

@@ -30,6 +30,7 @@ import numpy as np
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.malformed import float_message, malformed
 from installation.bench.stages import stage
+from installation.cliargs import amount, whole
 from installation.clock import RealTimeClock
 from installation.config import OscSection
 from installation.control.cues import CueList
@@ -43,6 +44,8 @@ from installation.show import Show
 FRAME_RATE = 60.0
 TARGET_RATE = 5_000
 FLOOD_RATE = 10_000
+RATES = (5000, 10000, 20000, 40000)  # tried lowest first, up to the first with loss
+MALFORMED = 100_000
 # Distinct values per parameter used to number messages (well inside float32 precision).
 _STEPS = 100_000
 RSS_EVERY_FRAMES = 60  # resident memory sampled once a second during a trial
@@ -372,21 +375,52 @@ def register(benchmarks: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=__doc__,
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of each trial")
+    parser.add_argument(
+        "--seconds",
+        type=amount("seconds", "10"),
+        default=10.0,
+        metavar="S",
+        help="length of each trial (default 10)",
+    )
     parser.add_argument(
         "--rates",
-        default="5000,10000,20000,40000",
-        help="message rates to try, lowest first; stops at the first with loss",
+        type=_rates,
+        default=RATES,
+        metavar="R,R,...",
+        help="messages a second to try, lowest first; stops at the first with loss "
+        f"(default {','.join(map(str, RATES))})",
     )
-    parser.add_argument("--flood-rate", type=int, default=FLOOD_RATE)
     parser.add_argument(
-        "--malformed", type=int, default=100_000, help="malformed datagrams to send (0: skip)"
+        "--flood-rate",
+        type=whole("messages a second", least=1),
+        default=FLOOD_RATE,
+        metavar="N",
+        help=f"messages a second of the flood trial (default {FLOOD_RATE})",
+    )
+    parser.add_argument(
+        "--malformed",
+        type=whole("datagrams"),
+        default=MALFORMED,
+        metavar="N",
+        help=f"malformed datagrams to send, each followed by a valid one (default {MALFORMED}; "
+        "0: skip)",
     )
     parser.set_defaults(handler=_main)
 
 
+def _rates(text: str) -> tuple[int, ...]:
+    """'5000,10000' -> (5000, 10000): whole message rates above zero, in the order given."""
+    rate = whole("messages a second", least=1)
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(
+            f"expected rates separated by commas, e.g. 5000,10000 (got {text!r})"
+        )
+    return tuple(rate(part) for part in parts)
+
+
 def _main(args: argparse.Namespace) -> int:
-    rates = [int(r) for r in args.rates.split(",") if r.strip()]
+    rates = list(args.rates)
     result = run_benchmark(args.seconds, rates, args.malformed, args.flood_rate)
     if args.json:
         print(json.dumps(result, indent=2))

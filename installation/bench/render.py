@@ -19,6 +19,7 @@ import moderngl
 
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.stages import stage
+from installation.cliargs import whole
 from installation.config import RenderSection
 from installation.events import FaceObservation, FacesObserved
 from installation.palette import load_palette
@@ -50,7 +51,13 @@ def register(benchmarks: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=__doc__,
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--frames", type=int, default=60, help="timed frames per scene and size")
+    parser.add_argument(
+        "--frames",
+        type=whole("frames", least=1),
+        default=60,
+        metavar="N",
+        help="timed frames per scene and size (default 60; at least 5 are timed)",
+    )
     parser.add_argument(
         "--sizes",
         type=_sizes,

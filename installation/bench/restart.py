@@ -28,6 +28,8 @@ from typing import Any
 
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.stages import stage
+from installation.cliargs import whole
+from installation.config import parse_size
 from installation.errors import UserError
 from installation.supervise.supervisor import (
     Happening,
@@ -175,14 +177,33 @@ def register(benchmarks: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    parser.add_argument("--trials", type=int, default=3, help="freezes and kills (each)")
-    parser.add_argument("--size", default="1280x720", help="render size of the show")
+    parser.add_argument(
+        "--trials",
+        type=whole("trials", least=1),
+        default=3,
+        metavar="N",
+        help="freezes and kills, N of each (default 3)",
+    )
+    parser.add_argument(
+        "--size",
+        type=_size,
+        default="1280x720",
+        metavar="WxH",
+        help="render size of the shows (default 1280x720; smaller starts faster)",
+    )
     parser.set_defaults(handler=_main)
 
 
+def _size(text: str) -> str:
+    """A size as `window.size` takes it, checked here so a bad one is not met by each show."""
+    try:
+        parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _main(args: argparse.Namespace) -> int:
-    if args.trials < 1:
-        raise UserError(f"--trials {args.trials}: expected 1 or more")
     result = run_benchmark(args.trials, args.size)
     if args.json:
         print(json.dumps(result, indent=2))

@@ -23,6 +23,7 @@ import numpy as np
 
 from installation.bench.machine import describe_machine, machine_info
 from installation.bench.stages import stage
+from installation.cliargs import amount, whole
 from installation.config import SmileModelName
 from installation.events import Event, EventQueue, FacesObserved
 from installation.vision.camera import CameraSource
@@ -43,10 +44,18 @@ def register(benchmarks: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
-        "--frames", type=int, default=600, help="frames timed per face count (default 600)"
+        "--frames",
+        type=whole("frames", least=1),
+        default=600,
+        metavar="N",
+        help="frames timed per face count (default 600)",
     )
     parser.add_argument(
-        "--latency-seconds", type=float, default=4.0, help="length of the latency run (s)"
+        "--latency-seconds",
+        type=amount("seconds", "4"),
+        default=4.0,
+        metavar="S",
+        help="length of the latency run in seconds (default 4)",
     )
     parser.add_argument(
         "--smile-model",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from installation.cliargs import amount, config_options
@@ -43,11 +44,17 @@ def register(commands: Any) -> None:
         description=(
             "Step each fixture of the patch (or one) through red, green, blue, white and off, "
             "printing each step, over the protocol and target of the config. Brightness caps "
-            "(max) still apply; the others stay dark."
+            "(max) still apply; the others stay dark. The shipped configs leave lighting off: "
+            "name a config whose [lighting] table turns it on, or add "
+            "--set lighting.protocol=sacn (or artnet)."
         ),
     )
     test.add_argument("--fixture", metavar="NAME", help="only this fixture")
-    config_options(test, set_example="--set lighting.protocol=sacn")
+    config_options(
+        test,
+        config_note="its [lighting] table: protocol, target, patch",
+        set_example="--set lighting.protocol=sacn",
+    )
     test.add_argument(
         "--step", type=_seconds, default=2.0, metavar="SECONDS", help="time per step (default 2)"
     )
@@ -62,9 +69,12 @@ def _test(args: argparse.Namespace) -> int:
     settings = load_settings(load_catalogue(), args.config, args.overrides)
     lighting = settings.config.lighting
     if lighting.protocol == "off":
+        # The shipped configs leave lighting off, so `--config performance` alone says this.
+        read = ", ".join(Path(name).name for name in settings.files)
         raise ConfigError(
-            'lighting.protocol is "off": set it to "sacn" or "artnet" '
-            "(for example --set lighting.protocol=sacn --set lighting.target=HOST)"
+            f'lighting.protocol is "off" (in {read}): set it to "sacn" or "artnet" in the '
+            "config's [lighting] table or with --set lighting.protocol=sacn "
+            "--set lighting.target=HOST"
         )
     patch = load_patch(resolve_patch_path(lighting.patch))
     fixtures = patch.select(args.fixture)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from installation.cliargs import amount, config_options
+from installation.soak.schedule import MINIMUM_MINUTES
 
 SOAK_HELP = """Run the real show headless (simulated crowd, OSC traffic, sACN to a local
 receiver) for N minutes and inject faults on a schedule, each for a few seconds, again and
@@ -12,15 +13,22 @@ again: the camera vanishes and returns, a shader breaks and is fixed, garbage OS
 reload (SIGHUP), a lighting receiver that disappears. Reports the frame rate during and
 outside faults, the memory slope after warm-up, live GL objects at start and end,
 exceptions and recoveries. Exit 0 when every fault was recovered from and no exception
-escaped; 1 otherwise."""
+escaped; 1 otherwise. A run needs at least {minimum:g} minutes: a warm-up (a minute, or a
+quarter of a short run), then each fault once with time to recover."""
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
-        "soak", help="run the show with injected faults and report", description=SOAK_HELP
+        "soak",
+        help="run the show with injected faults and report",
+        description=SOAK_HELP.format(minimum=MINIMUM_MINUTES),
     )
     parser.add_argument(
-        "--minutes", type=_minutes, default=30.0, metavar="N", help="how long (default 30)"
+        "--minutes",
+        type=_minutes,
+        default=30.0,
+        metavar="N",
+        help=f"how long (default 30; at least {MINIMUM_MINUTES:g}, for one round of every fault)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     config_options(

@@ -29,6 +29,7 @@ from installation.soak.osc import GarbageOscFault, OscTraffic
 from installation.soak.report import build_report, format_text
 from installation.soak.schedule import (
     KINDS,
+    MINIMUM_MINUTES,
     build_schedule,
     memory_fit_start,
     warmup_seconds,
@@ -52,8 +53,9 @@ def run_soak(minutes: float, config: str | None, overrides: list[str], as_json: 
     missing = [kind for kind in KINDS if kind not in {w.kind for w in windows}]
     if missing:
         raise UserError(
-            f"--minutes {minutes:g}: too short for every fault ({', '.join(missing)} would not "
-            "run); at least 1.5 minutes"
+            f"--minutes {minutes:g}: too short; a soak needs at least {MINIMUM_MINUTES:g} "
+            f"minutes, for its warm-up and then each of its {len(KINDS)} faults once with time "
+            f"to recover ({', '.join(missing)} would not run)"
         )
     with tempfile.TemporaryDirectory(prefix="nova-soak-") as folder:
         tmp = Path(folder)

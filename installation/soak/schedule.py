@@ -10,6 +10,10 @@ KINDS = ("camera", "shader", "osc_garbage", "config_reload", "lighting")
 
 FAULT_SECONDS = 6.0  # a fault lasts this long: over the camera's 2 s "lost" judgement
 GAP_SECONDS = 7.0  # then the show has this long to recover before the next one
+# The shortest run that injects every kind once: the warm-up is a quarter of a short run,
+# and the other three quarters must hold the five faults and their gaps (65 s), so 87 s;
+# rounded up to what the help and the README say.
+MINIMUM_MINUTES = 1.5
 
 
 @dataclass(frozen=True)

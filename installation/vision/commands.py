@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 from typing import Any, get_args
 
+from installation.cliargs import amount
 from installation.config import SmileModelName
 from installation.errors import MissingPartError
 
@@ -45,8 +46,9 @@ def register(commands: Any) -> None:
     )
     evaluate.add_argument(
         "--threshold",
-        type=float,
+        type=amount("a score", "0.5", most=1.0, zero_ok=True),
         default=0.5,
+        metavar="T",
         help="score at which a face counts as smiling (default 0.5, as vision.smile_threshold)",
     )
     evaluate.add_argument(
