@@ -118,6 +118,7 @@ class SessionRecorder:
             # A recording is evidence of a night's show: never overwrite one by accident.
             raise UserError(f"--record {path}: the file exists; choose a new name")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # as --snapshot and render do
             self._file = path.open("a", encoding="utf-8")
         except OSError as exc:
             raise UserError(f"--record {path}: cannot write: {exc.strerror}") from None
