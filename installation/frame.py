@@ -127,6 +127,7 @@ class FrameState:
     hubs: tuple[Hub, ...] = ()
     access_share: float = 1.0  # share of present people who have access
     drift_time: float = 0.0  # how far the plankton sea has drifted (seconds at unit drift)
+    rejected_values: int = 0  # parameter changes the show refused so far (status, health)
 
     @property
     def act(self) -> Act:

@@ -254,6 +254,7 @@ class Show:
             time=time,
             scene_time=self._scene_time,
             drift_time=self._drift_time,
+            rejected_values=self.rejected_count,
             frame=self._frame,
             scene=self._scene,
             params=dict(v),

@@ -58,6 +58,7 @@ class StatusReporter:
             f"smiling={frame.smiling} mean_smile={frame.mean_smile:.2f} "
             f"mood=#{r:02x}{g:02x}{b:02x} scene={frame.scene} "
             f"source={running_source(self.source, frame)}"
+            + (f" rejected_values={frame.rejected_values}" if frame.rejected_values else "")
         )
 
     def summary(self, wall_seconds: float, reason: str) -> str:
@@ -66,8 +67,12 @@ class StatusReporter:
         return (
             f"summary: frames={self.frames} fps={fps:.1f} duration={wall_seconds:.1f}s "
             f"faces_seen={len(self.faces_seen)} source={self._fed()} output={self.output} "
+            f"rejected_values={self._rejected()} "
             f"ended_by={reason.replace(' ', '_')}"
         )
+
+    def _rejected(self) -> int:
+        return 0 if self._latest is None else self._latest.rejected_values
 
     def _fed(self) -> str:
         """`sim`, `sim,camera:0` (a stand-in, then the camera), or `sim wanted=camera:0`

@@ -164,3 +164,9 @@ def test_in_solidarity_each_person_has_a_hue_of_their_own(
     assert min(np.abs(own[i] - own[j]).max() for i, j in ((0, 1), (0, 2), (1, 2))) > 0.02
     # Still near the emotion's colour: the same brightness, a hue turned a little.
     assert np.allclose(own.mean(axis=1), same.mean(axis=1), atol=0.03)
+
+
+def test_the_frame_carries_how_many_values_the_show_refused(show: Show) -> None:
+    first = show.step(0.0, [ParamChange(0.0, "nope", 1, "osc")])
+    second = show.step(0.1, [ParamChange(0.1, "glow.intensity", math.inf, "osc")])
+    assert (first.rejected_values, second.rejected_values) == (1, 2)

@@ -41,3 +41,15 @@ def test_the_source_asked_for_is_named_alone_when_it_ran() -> None:
     # Before any frame named its source, the wanted one is what there is to say.
     before = dataclasses.replace(frame(), source="none", source_state="starting")
     assert running_source("camera:0", before) == "camera:0 (starting)"
+
+
+def test_values_the_show_refused_are_counted_in_the_status_and_summary() -> None:
+    lines: list[str] = []
+    status = _reporter("sim", lines)
+    status.send(frame(time_=0.0))
+    status.send(dataclasses.replace(frame(time_=1.5), rejected_values=3))
+    assert lines[-1].endswith("rejected_values=3")
+    assert " rejected_values=3 ended_by=" in status.summary(1.5, "duration reached")
+    calm = _reporter("sim", [])
+    calm.send(frame(time_=0.0))
+    assert " rejected_values=0 " in calm.summary(1.0, "duration reached")
