@@ -61,7 +61,7 @@ def test_run_answers_ping_and_feeds_back_a_change() -> None:
         ('osc.allow=["10.0.0.0/33"]', "'10.0.0.0/33' is not a network"),
         ('osc.feedback=["127.0.0.1"]', "each feedback target must be HOST:PORT"),
         ('osc.feedback=["no-such-host.invalid:9001"]', "osc.feedback: cannot resolve"),
-        ("cues.file=nope", "cue list 'nope' not found"),
+        ("cues.file=nope", "cues.file: 'nope': cue list not found (shipped cue lists: demo)"),
     ],
 )
 def test_osc_config_errors_exit_2(setting: str, expected: str) -> None:
