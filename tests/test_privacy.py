@@ -272,7 +272,7 @@ def test_a_show_of_real_faces_leaves_no_image_and_talks_only_to_its_config(
     )
     events = read_log(net_log)
     assert unexpected(events, allowed) == []
-    # No reverse lookups either (http.server's own getfqdn at bind; see httpserve.py).
+    # No reverse lookups either (http.server made one at bind; see httpserve.py's _listen).
     assert not [e for e in events if e.event == "socket.gethostbyaddr"]
     # Core dumps were off: a crash would not have written the frames in memory to disk.
     assert NetEvent("resource.setrlimit", [resource.RLIMIT_CORE, [0, 0]]) in events

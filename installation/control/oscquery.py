@@ -2,7 +2,7 @@
 Chataigne) discover every address with its type, range, value, description and access.
 
 The tree is built from the catalogue and the routes on each request (VALUE is the current
-target), served by the standard library's HTTP server on its own thread.
+target), served over HTTP/1.1 by the show's small HTTP server (see installation/httpserve.py).
 """
 
 from __future__ import annotations
@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from installation.control.routes import (
     HEALTH_FIELDS,
@@ -21,7 +19,7 @@ from installation.control.routes import (
     Namespace,
     Route,
 )
-from installation.httpserve import BackgroundHTTPServer
+from installation.httpserve import BackgroundHTTPServer, Limits, Request, Response
 from installation.params import Catalogue, Param, ParamValue
 
 log = logging.getLogger("installation.osc")
@@ -141,11 +139,12 @@ class OscQueryServer:
         address: tuple[str, int],
         tree: Callable[[], dict[str, Any]],
         host_info: Callable[[], dict[str, Any]],
+        limits: Limits | None = None,
     ) -> None:
         self._tree = tree
         self._host_info = host_info
         # OSError when the port is taken.
-        self._server = BackgroundHTTPServer(address, _handler_class(self), "oscquery")
+        self._server = BackgroundHTTPServer(address, self.respond, "oscquery", limits)
 
     @property
     def port(self) -> int:
@@ -157,13 +156,11 @@ class OscQueryServer:
     def stop(self) -> None:
         self._server.stop()
 
-    def answer(self, raw_path: str) -> tuple[int, dict[str, Any] | None]:
-        """(HTTP status, JSON body) for a request path such as '/nova/glow?VALUE'."""
-        parts = urlsplit(raw_path)
-        query = unquote(parts.query)
+    def answer(self, path: str, query: str) -> tuple[int, dict[str, Any] | None]:
+        """(HTTP status, JSON body) for a decoded path and query such as '/nova/glow', 'VALUE'."""
         if query == "HOST_INFO":
             return 200, self._host_info()
-        node = find_node(self._tree(), unquote(parts.path))
+        node = find_node(self._tree(), path)
         if node is None:
             return 404, None
         if not query:
@@ -172,24 +169,13 @@ class OscQueryServer:
             return 200, {query: node[query]}
         return 204, None  # an attribute this node does not have
 
-
-def _handler_class(server: OscQueryServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            try:
-                status, body = server.answer(self.path)
-            except Exception:  # a bug here must not take the show down; answer 500
-                log.debug("OSCQuery request failed", exc_info=True)
-                status, body = 500, None
-            payload = json.dumps(body).encode() if body is not None else b""
-            self.send_response(status)
-            if body is not None:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("OSCQuery %s", format % args)
-
-    return Handler
+    def respond(self, request: Request) -> Response:
+        """The HTTP answer (GET and HEAD alike; the server drops HEAD's body)."""
+        try:
+            status, body = self.answer(request.path, request.query)
+        except Exception:  # a bug here must not take the show down; answer 500
+            log.debug("OSCQuery request failed", exc_info=True)
+            status, body = 500, None
+        if body is None:
+            return Response(status)
+        return Response(status, json.dumps(body).encode(), (("Content-Type", "application/json"),))

@@ -16,13 +16,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
 from installation.config import parse_host_port
 from installation.events import EventQueue
 from installation.frame import FrameState
-from installation.httpserve import BackgroundHTTPServer
+from installation.httpserve import BackgroundHTTPServer, Limits, Request, Response
 
 log = logging.getLogger("installation.supervise")
 
@@ -211,12 +210,14 @@ def resident_mb() -> float:
 
 
 class HealthServer:
-    """Serves the monitor's snapshot as JSON at GET /health and / on its own thread."""
+    """Serves the monitor's snapshot as JSON at GET (or HEAD) /health and / on its own thread."""
 
-    def __init__(self, address: tuple[str, int], monitor: HealthMonitor) -> None:
+    def __init__(
+        self, address: tuple[str, int], monitor: HealthMonitor, limits: Limits | None = None
+    ) -> None:
         self.monitor = monitor
         # OSError when the port is taken.
-        self._server = BackgroundHTTPServer(address, _handler_class(monitor), "health")
+        self._server = BackgroundHTTPServer(address, self.respond, "health", limits)
 
     @property
     def port(self) -> int:
@@ -228,32 +229,19 @@ class HealthServer:
     def stop(self) -> None:
         self._server.stop()
 
-
-def _handler_class(monitor: HealthMonitor) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            path = self.path.split("?", 1)[0]
-            if path not in ("/", "/health"):
-                status, body = 404, {"error": f"no such page {path!r}; try /health"}
-            else:
-                try:
-                    body = monitor.snapshot()
-                    status = 503 if body["status"] == "stalled" else 200
-                except Exception:  # a bug here must not take the show down; answer 500
-                    log.debug("health request failed", exc_info=True)
-                    status, body = 500, {"error": "health snapshot failed"}
-            payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("health %s", format % args)
-
-    return Handler
+    def respond(self, request: Request) -> Response:
+        """The health document; 503 while stalled; 404 (not naming the path) elsewhere."""
+        if request.path not in ("/", "/health"):
+            status, body = 404, {"error": "no such page; try /health"}
+        else:
+            try:
+                body = self.monitor.snapshot()
+                status = 503 if body["status"] == "stalled" else 200
+            except Exception:  # a bug here must not take the show down; answer 500
+                log.debug("health request failed", exc_info=True)
+                status, body = 500, {"error": "health snapshot failed"}
+        headers = (("Content-Type", "application/json"), ("Cache-Control", "no-store"))
+        return Response(status, json.dumps(body).encode(), headers)
 
 
 class Health:
