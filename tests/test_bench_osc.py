@@ -25,4 +25,6 @@ def test_a_short_flood_reports_memory_from_samples_and_the_final_state(
     assert result["final_equals_last_sent"]
     low, high = result["rss_mb_range"]
     assert 0.0 < low <= high
-    assert abs(result["rss_growth_mb"]) <= high - low + 0.05
+    # Growth (last - first sample) lies inside the sampled range; each figure is rounded to
+    # 0.1 MB on its own, so the rounded values may disagree by up to 0.15 MB.
+    assert abs(result["rss_growth_mb"]) <= high - low + 0.15 + 1e-9

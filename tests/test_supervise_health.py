@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -73,6 +74,12 @@ def test_health_follows_the_frames_fed() -> None:
         assert body["uptime_s"] == pytest.approx(2.16)
         assert body["memory_mb"] > 1
         assert body["last_frame_age_s"] == 0
+        assert body["rejected_values"] == 0
+
+        # A frame that carries refused parameter changes shows them to the technician.
+        now[0] += 0.02
+        monitor.send(dataclasses.replace(frame(faces=3, scene="flood"), rejected_values=4))
+        assert _get(url + "/")[1]["rejected_values"] == 4
 
         logging.getLogger("installation.vision").warning("camera 0 lost; retrying")
         now[0] += 10.0  # the loop froze: the page says so, with a status monitors notice

@@ -39,6 +39,7 @@ KEYS = (
     "scene",
     "source",
     "source_state",
+    "rejected_values",
     "camera",
     "osc",
     "lighting",
@@ -59,6 +60,7 @@ class _Latest:
     scene: str = ""
     source: str = ""
     source_state: str = ""
+    rejected_values: int = 0
     last_frame: float | None = None
 
 
@@ -108,6 +110,7 @@ class HealthMonitor(logging.Handler):
             latest.scene = frame.scene
             latest.source = self.source or frame.source
             latest.source_state = frame.source_state
+            latest.rejected_values = frame.rejected_values
             latest.last_frame = now
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -145,6 +148,7 @@ class HealthMonitor(logging.Handler):
             "scene": latest.scene,
             "source": latest.source,
             "source_state": latest.source_state,
+            "rejected_values": latest.rejected_values,
             **self._part_reports(latest),
             "uptime_s": round(now - self._started, 2),
             "last_frame_age_s": None if age is None else round(age, 3),
