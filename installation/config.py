@@ -26,6 +26,7 @@ from installation.params import (
 )
 from installation.resources import configs_dir, find_config_file, shipped_names
 from installation.sourcespec import SourceSpec
+from installation.tomlfile import read_toml
 
 
 class _Section(BaseModel):
@@ -401,15 +402,7 @@ def load_settings(
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a config file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return read_toml(path, "config file")
 
 
 def _set_dotted(target: dict[str, Any], key: str, value: Any, text: str) -> None:

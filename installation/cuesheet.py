@@ -9,7 +9,6 @@ and the parameter changes a cue makes, live here once; each file kind adds its o
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,17 +31,6 @@ class CueBody:
     name: str
     scene: str | None
     params: tuple[tuple[str, ParamValue], ...]
-
-
-def read_toml_file(path: Path, what: str) -> dict[str, Any]:
-    """The file's tables; unreadable or invalid TOML is one ConfigError naming the file."""
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the {what}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
 
 def check_keys(where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:

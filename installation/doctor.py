@@ -10,10 +10,12 @@ from pathlib import Path
 
 from installation.acts import check_acts
 from installation.config import Settings, load_settings, parse_host_port
+from installation.control.cues import load_cue_list, resolve_cue_path
 from installation.errors import ConfigError, UserError
 from installation.lighting.build import check_universes
 from installation.lighting.build import describe as describe_lighting
 from installation.lighting.patch import load_patch, resolve_patch_path
+from installation.palette import load_palette
 from installation.params import Catalogue, load_catalogue
 from installation.render.context import create_offscreen_context, describe
 from installation.render.renderer import all_programs
@@ -73,6 +75,7 @@ def run_doctor(
     )
     _check_cameras(settings, checks)
     _check_ports(settings, checks)
+    _check_show_files(catalogue, settings, checks)
     _check_lighting(settings, checks)
     _check_models(checks)
     for check in checks:
@@ -197,6 +200,28 @@ def bind_problem(protocol: str, listen: str) -> str | None:
     except OSError as exc:
         return exc.strerror or str(exc)
     return None
+
+
+def _check_show_files(
+    catalogue: Catalogue | None, settings: Settings | None, checks: list[Check]
+) -> None:
+    """The palette and cue list the config names, read as a start reads them."""
+    if settings is None or catalogue is None:
+        return
+    show = settings.config
+    try:
+        palette = load_palette(show.show.palette)
+        checks.append(Check("palette", True, f"{palette.name}: a colour for each emotion"))
+    except UserError as exc:
+        checks.append(Check("palette", False, str(exc)))
+    if not show.cues.file:
+        checks.append(Check("cues", True, "no cue list (cues.file)", required=False))
+        return
+    try:
+        cues = load_cue_list(resolve_cue_path(show.cues.file), catalogue)
+        checks.append(Check("cues", True, f"{cues.name}: {len(cues.cues)} cue(s)"))
+    except UserError as exc:
+        checks.append(Check("cues", False, str(exc)))
 
 
 def _check_lighting(settings: Settings | None, checks: list[Check]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import numpy.typing as npt
 from installation.emotions import EMOTIONS
 from installation.errors import ConfigError
 from installation.resources import configs_dir
+from installation.tomlfile import read_toml
 
 RGB = tuple[float, float, float]
 
@@ -48,10 +48,7 @@ def load_palette(name_or_path: str) -> Palette:
             f"palette {name_or_path!r} not found ({path}); "
             f"shipped palettes: {', '.join(available_palettes())}"
         )
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "palette")
     colours = data.get("colours")
     if not isinstance(colours, dict):
         raise ConfigError(f"{path}: needs a [colours] table with one entry per emotion")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import math
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any, Literal
 
 from installation.errors import ConfigError
 from installation.resources import configs_dir
+from installation.tomlfile import read_toml
 
 ParamType = Literal["float", "int", "bool", "choice"]
 ParamValue = float | int | bool | str
@@ -183,13 +183,7 @@ def default_catalogue_path() -> Path:
 def load_catalogue(path: Path | None = None) -> Catalogue:
     """Read and check the catalogue file; any mistake in it is a ConfigError."""
     path = path or default_catalogue_path()
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: parameter catalogue not found") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    data = read_toml(path, "parameter catalogue")
     prefix = data.get("prefix", "/nova")
     if not isinstance(prefix, str) or not prefix.startswith("/") or prefix.endswith("/"):
         raise ConfigError(f"{path}: prefix must look like '/nova' (got {prefix!r})")

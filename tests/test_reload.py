@@ -228,6 +228,10 @@ def test_a_running_show_reloads_its_config_on_sighup(tmp_path: Path) -> None:
         config.write_text("[show]\npalette = 'no-such-palette'\n")
         process.send_signal(signal.SIGHUP)
         assert _wait_for_text(log, "no-such-palette")
+        # A config saved in Latin-1 by an editor: the byte and the fix, no traceback.
+        config.write_bytes("# Galerie Frédéric\n".encode("latin-1"))
+        process.send_signal(signal.SIGHUP)
+        assert _wait_for_text(log, "byte 0xe9 is not UTF-8")
         assert "config reload:" in log.read_text().split("params.sea.level")[-1]
         process.send_signal(signal.SIGTERM)
         out, _ = process.communicate(timeout=20)

@@ -17,13 +17,13 @@ from installation.cuesheet import (
     cue_body,
     cue_changes,
     cue_table,
-    read_toml_file,
     seconds,
 )
 from installation.errors import ConfigError
 from installation.events import ParamChange
 from installation.params import Catalogue, ParamValue
 from installation.resources import find_shipped
+from installation.tomlfile import read_toml
 
 DEFAULT_GUARD_S = 0.25
 MAX_FADE_S = 3600.0
@@ -66,7 +66,7 @@ def resolve_cue_path(name: str) -> Path:
 
 def load_cue_list(path: Path, catalogue: Catalogue) -> CueList:
     """Read and check a cue list; any mistake is one ConfigError naming the file and cue."""
-    data = read_toml_file(path, "cue list")
+    data = read_toml(path, "cue list")
     check_keys(str(path), data, ("name", "cue"))
     entries = data.get("cue", [])
     if not isinstance(entries, list) or not entries:

@@ -7,7 +7,6 @@ and the key, so a rig never starts half-patched.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from installation.acts import ACTS, NAMES
 from installation.errors import ConfigError
 from installation.palette import RGB
 from installation.resources import find_shipped
+from installation.tomlfile import read_toml
 
 # Channel roles of each fixed-layout type, in DMX order from the start address.
 LAYOUTS: dict[str, tuple[str, ...]] = {
@@ -87,14 +87,7 @@ def resolve_patch_path(name: str) -> Path:
 
 def load_patch(path: Path) -> Patch:
     """Read and check a patch file; ConfigError naming file, fixture and key on any mistake."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the patch: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_patch(data, path)
+    return parse_patch(read_toml(path, "patch"), path)
 
 
 def parse_patch(data: dict[str, Any], path: Path) -> Patch:

@@ -20,13 +20,13 @@ from installation.cuesheet import (
     cue_body,
     cue_changes,
     cue_table,
-    read_toml_file,
     seconds,
 )
 from installation.errors import ConfigError
 from installation.events import ParamChange
 from installation.params import Catalogue, ParamValue, check_param_table
 from installation.resources import find_shipped
+from installation.tomlfile import read_toml
 from installation.vision.crowd import CrowdSettings
 
 MAX_DURATION_S = 24 * 3600.0
@@ -102,7 +102,7 @@ def resolve_timeline_path(name: str) -> Path:
 
 def load_timeline(path: Path, catalogue: Catalogue) -> Timeline:
     """Read and check a timeline file; any mistake is a ConfigError naming file and key."""
-    data = read_toml_file(path, "timeline")
+    data = read_toml(path, "timeline")
     check_keys(f"{path}", data, _TOP_KEYS)
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not name:

@@ -34,6 +34,7 @@ from installation.soak.schedule import (
     memory_fit_start,
     warmup_seconds,
 )
+from installation.tomlfile import read_toml
 
 log = logging.getLogger("installation.soak")
 
@@ -62,7 +63,11 @@ def run_soak(minutes: float, config: str | None, overrides: list[str], as_json: 
         shader_root = tmp / "shaders"
         shutil.copytree(shaders_dir(), shader_root)
         config_path = tmp / "soak.toml"
-        text = resolve_config_path(config).read_text(encoding="utf-8") if config else ""
+        text = ""
+        if config:
+            source = resolve_config_path(config)
+            read_toml(source, "config file")  # a clear message for a missing or non-UTF-8 file
+            text = source.read_text(encoding="utf-8")
         config_path.write_text(text, encoding="utf-8")
         receiver = DmxReceiver()
         receiver.open()
