@@ -157,7 +157,10 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
             service.stop()
         if recorder is not None:
             recorder.close()
-            log.info("recorded the show's events to %s", recorder.path)
+            if recorder.stopped_early:
+                log.warning("%s holds the show up to where its recording stopped", recorder.path)
+            else:
+                log.info("recorded the show's events to %s", recorder.path)
         if options.snapshot is not None and result.last_frame is not None:
             size = stage.framebuffer.viewport[2:]
             _write_snapshot(

@@ -401,6 +401,16 @@ def load_settings(
     return Settings(config=config, params=params, files=tuple(files))
 
 
+def validate_config(data: Any, origin: str) -> Config:
+    """A Config from stored settings (a recording's header); mistakes name `origin` and key."""
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: must be a table of settings (got {type(data).__name__})")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe_errors(exc, [(origin, data)])) from None
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     return read_toml(path, "config file")
 

@@ -32,10 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from pydantic import ValidationError
-
 from installation import __version__
-from installation.config import Config, Settings
+from installation.config import Settings, validate_config
 from installation.errors import ConfigError, UserError
 from installation.events import (
     Event,
@@ -150,11 +148,21 @@ class SessionRecorder:
             self._next_check = time + CHECK_INTERVAL_S
             self._lines.put(_dumps({"t": time, "sum": state_checksum(frame, self._catalogue)}))
 
+    @property
+    def stopped_early(self) -> bool:
+        """True when a write failed (a full disk): the file holds the show up to then."""
+        return self._failed
+
     def close(self) -> None:
-        """Write what is queued, sync and close."""
+        """Write what is queued, sync and close; never raises (the show's summary follows)."""
         self._lines.put(None)
         self._thread.join()
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as exc:
+            # What the full disk would not take is gone; what it took stays, readable.
+            if not self._failed:
+                self._fail(exc)
 
     def _write_loop(self) -> None:
         flushed = wallclock.monotonic()
@@ -314,14 +322,16 @@ def _header(path: Path, data: dict[str, Any], catalogue: Catalogue) -> Session:
         raise ConfigError(
             f"{path}: session format {data.get('nova_session')!r}; this version reads {FORMAT}"
         )
+    if "config" not in data:
+        raise ConfigError(f"{path}: the header has no config (line 1)")
+    config = validate_config(data["config"], f"{path}: the header's config (line 1)")
     try:
-        config = Config.model_validate(data["config"])
         params = dict(catalogue.defaults())
         for name, value in dict(data["params"]).items():
             params[name] = catalogue.get(name).validate(value)
         names = tuple(str(name) for name in data["catalogue"])
         version = str(data["version"])
-    except (KeyError, TypeError, ValueError, ValidationError, ParamValueError) as exc:
+    except (KeyError, TypeError, ValueError, ParamValueError) as exc:
         raise ConfigError(
             f"{path}: the header's settings do not fit this version of the software: "
             f"{str(exc).splitlines()[0]}"
