@@ -26,7 +26,7 @@ from installation.reload import ConfigReloader, reload_on_hangup
 from installation.render.context import create_offscreen_context, describe
 from installation.render.offscreen import OffscreenTarget
 from installation.render.renderer import Renderer
-from installation.render.snapshot import write_png
+from installation.render.snapshot import check_snapshot_target, write_png
 from installation.render.stage import Stage
 from installation.render.window import WindowTarget, WindowUnavailableError, display_available
 from installation.resources import shaders_dir
@@ -89,7 +89,10 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     choice = SourceChoice(IdleSource()) if options.safe_idle else choose_source(config)
     harness = options.harness
     source = choice.source if harness is None else harness.wrap_source(choice.source)
-    # Before the window too: a recording that cannot be written is a mistake to fix first.
+    # Before the window too: a snapshot or recording that cannot be written is a mistake to
+    # fix first, not news after the show.
+    if options.snapshot is not None:
+        check_snapshot_target(options.snapshot, config.window.size_px)
     recorder = (
         None if options.record is None else SessionRecorder(options.record, settings, catalogue)
     )
@@ -161,20 +164,21 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
                 log.warning("%s holds the show up to where its recording stopped", recorder.path)
             else:
                 log.info("recorded the show's events to %s", recorder.path)
+        snapshot_ok = True
         if options.snapshot is not None and result.last_frame is not None:
             size = stage.framebuffer.viewport[2:]
-            _write_snapshot(
+            snapshot_ok = _write_snapshot(
                 stage.ctx, stage.renderer, result.last_frame, (size[0], size[1]), options.snapshot
             )
         stage.release()
         print(status.summary(elapsed, result.reason), flush=True)
-    return 0
+    return 0 if snapshot_ok else 1
 
 
 def _write_snapshot(
     ctx: moderngl.Context, renderer: Renderer, frame: FrameState, size: tuple[int, int], path: Path
-) -> None:
-    """Draw the last frame again, offscreen, and save it as a PNG.
+) -> bool:
+    """Draw the last frame again, offscreen, and save it as a PNG; False when it cannot.
 
     The picture is drawn from the frame state, so this is the picture that was shown but
     for one more step of the living pattern (the only state the renderer keeps). Drawing
@@ -186,9 +190,14 @@ def _write_snapshot(
         snapshot.framebuffer.use()
         renderer.render(frame, snapshot.framebuffer)
         write_png(path, snapshot.read_rgb())
+    except OSError as exc:
+        # The disk filled during the show (it had room at the start): say so, after the show.
+        log.error("snapshot not written to %s: %s", path, exc.strerror or exc)
+        return False
     finally:
         snapshot.release()
     log.info("snapshot written to %s", path)
+    return True
 
 
 def _window_opener(settings: Settings) -> Callable[[], WindowTarget]:
