@@ -165,6 +165,18 @@ def test_odd_size_refused_for_h264(timeline: Path, tmp_path: Path) -> None:
     assert not (tmp_path / "a.mp4").exists()
 
 
+def test_a_size_beyond_ffmpeg_is_refused_before_the_render(timeline: Path, tmp_path: Path) -> None:
+    out = tmp_path / "huge.mp4"
+    result = run_cli("render", str(timeline), "-o", str(out), "--size", "16384x16384")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "avcodec_open2" not in result.stderr
+    assert result.stderr == (
+        "installation: error: --size 16384x16384: too large for FFmpeg's libx264 encoder "
+        "(h264); the tallest that fits at this width is --size 16384x16128\n"
+    )
+    assert not out.exists()
+
+
 def test_ctrl_c_leaves_a_playable_file(tmp_path: Path) -> None:
     out = tmp_path / "stopped.mp4"
     environment = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}

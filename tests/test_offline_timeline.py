@@ -9,7 +9,13 @@ import pytest
 
 from installation.errors import ConfigError, UserError
 from installation.offline.commands import frame_range
-from installation.offline.encode import check_size, choose_codec, png_pattern
+from installation.offline.encode import (
+    CODECS,
+    _encoder_opens,
+    check_size,
+    choose_codec,
+    png_pattern,
+)
 from installation.offline.timeline import (
     TimelinePlayer,
     load_timeline,
@@ -120,6 +126,27 @@ def test_odd_sizes_refused_where_the_codec_cannot_hold_them() -> None:
         check_size("h264", (64, 35))
     check_size("ffv1", (65, 35))
     check_size("png", (65, 35))
+
+
+# What FFmpeg's encoders open at width 16384 (16384x16384 passes 2^31 bytes of padded rows
+# for every one; FFV1 finds no slice layout past 12960 rows).
+TALLEST_AT_16384 = {"h264": 16128, "prores": 16128, "ffv1": 12960, "png": 16128}
+
+
+@pytest.mark.parametrize("codec", sorted(CODECS))
+def test_sizes_beyond_ffmpeg_are_refused_with_the_largest_that_fits(codec: str) -> None:
+    tallest = TALLEST_AT_16384[codec]
+    with pytest.raises(UserError) as caught:
+        check_size(codec, (16384, 16384))
+    assert str(caught.value) == (
+        f"--size 16384x16384: too large for FFmpeg's {CODECS[codec].encoder} encoder "
+        f"({codec}); the tallest that fits at this width is --size 16384x{tallest}"
+    )
+    check_size(codec, (16384, tallest))
+    check_size(codec, (3840, 2160))
+    # The size suggested is the edge: FFmpeg opens it, and not two rows more.
+    assert _encoder_opens(CODECS[codec], (16384, tallest))
+    assert not _encoder_opens(CODECS[codec], (16384, tallest + 2))
 
 
 def test_frame_ranges() -> None:

@@ -132,7 +132,7 @@ def frame_range(
 
 
 def _render(args: argparse.Namespace) -> int:
-    from installation.offline.encode import choose_codec, existing_output
+    from installation.offline.encode import check_size, choose_codec, existing_output
     from installation.offline.render import render_to_file
     from installation.params import load_catalogue
     from installation.progress import Progress
@@ -149,6 +149,7 @@ def _render(args: argparse.Namespace) -> int:
     codec = choose_codec(args.output, args.codec)
     name, job, total, render = _job(args, catalogue)
     first, end, size, fps = job.first, job.end, job.size, job.fps
+    check_size(codec, size)  # before the announcement: a size no encoder takes is a mistake
     taken = None if args.overwrite else existing_output(args.output, codec, range(first, end))
     if taken is not None:
         # A render can take hours: never replace one by accident.

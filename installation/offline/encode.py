@@ -18,11 +18,12 @@ import threading
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import av
 import numpy as np
 import numpy.typing as npt
+from av.video.codeccontext import VideoCodecContext
 
 from installation.errors import UserError
 
@@ -98,8 +99,40 @@ def choose_codec(output: Path, codec: str | None) -> str:
     return codec
 
 
+def _encoder_opens(spec: CodecSpec, size: tuple[int, int]) -> bool:
+    """Whether FFmpeg opens this codec's encoder at this size (a few ms, no frame encoded).
+
+    Asked of FFmpeg itself because its limits are its own and differ by encoder: every
+    picture must stay under 2^31 bytes of padded rows (16384x16384 fails for all), and FFV1
+    finds no slice layout past about 16384x12960.
+    """
+    context = cast(VideoCodecContext, av.CodecContext.create(spec.encoder, "w"))
+    context.width, context.height = size
+    context.pix_fmt = spec.pix_fmt
+    context.time_base = Fraction(1, 30)
+    context.options = dict(spec.options)
+    try:
+        context.open()
+    except av.FFmpegError:
+        return False
+    return True
+
+
+def _tallest_that_opens(spec: CodecSpec, width: int, height: int) -> int:
+    """The largest height up to `height` (even where the codec needs it) FFmpeg opens."""
+    low, high = 0, height  # low opens (or is 0), high does not
+    while high - low > 1:
+        middle = (low + high) // 2
+        if _encoder_opens(spec, (width, middle)):
+            low = middle
+        else:
+            high = middle
+    return low - (low % 2 if spec.even_height else 0)
+
+
 def check_size(codec: str, size: tuple[int, int]) -> None:
-    """Refuse sizes the codec's chroma subsampling cannot hold, saying what would work."""
+    """Refuse sizes the codec cannot hold (chroma subsampling, FFmpeg's own limits), saying
+    what would work."""
     spec = CODECS[codec]
     width, height = size
     odd = (spec.even_width and width % 2) or (spec.even_height and height % 2)
@@ -112,6 +145,13 @@ def check_size(codec: str, size: tuple[int, int]) -> None:
         raise UnsupportedOutputError(
             f"--size {width}x{height}: {codec} ({spec.pix_fmt}) needs an even {need}; "
             f"try --size {even[0]}x{even[1]}, or --codec ffv1 or png for any size"
+        )
+    if not _encoder_opens(spec, size):
+        tallest = _tallest_that_opens(spec, width, height)
+        fits = f"the tallest that fits at this width is --size {width}x{tallest}"
+        raise UnsupportedOutputError(
+            f"--size {width}x{height}: too large for FFmpeg's {spec.encoder} encoder ({codec}); "
+            + (fits if tallest > 0 else "try a smaller --size")
         )
 
 
