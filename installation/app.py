@@ -16,9 +16,9 @@ from installation.config import Settings
 from installation.control.service import OscControl, build_control
 from installation.events import EventQueue, StopRequested
 from installation.frame import FrameState
-from installation.lighting.build import build_lighting
+from installation.lighting.build import LightingPart, build_lighting
 from installation.loop import FrameOutput, LiveFrames, LoopResult, Service, run_frames
-from installation.palette import load_palette
+from installation.palette import Palette, load_palette
 from installation.params import Catalogue
 from installation.privacy import forbid_core_dumps
 from installation.record.session import SessionRecorder
@@ -37,7 +37,6 @@ from installation.supervise.allocator import steady_allocator
 from installation.supervise.health import Health, HealthMonitor, report_parts
 from installation.supervise.notify import Watchdog
 from installation.supervise.storm import IdleSource
-from installation.supervise.testhooks import fault_hooks
 from installation.vision.select import SourceChoice, choose_source
 from installation.vision.source import FaceSource
 
@@ -53,6 +52,8 @@ class RunOptions:
     # Reads the config again as at start-up (same files, same --set); SIGHUP calls it.
     reload: Callable[[], Settings] | None = None
     harness: Harness | None = None  # `installation soak`'s faults and probes
+    # More outputs after the show's own: the supervisor tests' freeze hook (testhooks.py).
+    extra_outputs: tuple[FrameOutput, ...] = ()
     safe_idle: bool = False  # the restart-storm guard's quiet start (supervise/storm.py)
 
 
@@ -81,16 +82,50 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     """Run the show until it is stopped; returns the exit code."""
     forbid_core_dumps()  # before any camera frame is in memory
     steady_allocator()  # before the frame buffers: resident memory must not creep for weeks
+    parts = _check_parts(catalogue, settings, options)
+    return _run(_build_live_show(catalogue, settings, options, parts), options.snapshot)
+
+
+@dataclass
+class _Parts:
+    """What is read and checked before any window or socket opens: a mistake in any of
+    these is one message at start, not news after the show."""
+
+    palette: Palette
+    choice: SourceChoice
+    source: FaceSource  # the choice's source, wrapped by the soak harness if there is one
+    monitor: HealthMonitor
+    control: OscControl
+    lighting: list[LightingPart]
+    recorder: SessionRecorder | None
+
+
+@dataclass
+class _LiveShow:
+    """A show built and wired, nothing started: `_run` starts, runs and stops it."""
+
+    stage: Stage
+    clock: RealTimeClock
+    events: EventQueue
+    frames: LiveFrames
+    # Everything that feeds events in on its own thread; started together, stopped in reverse.
+    services: list[Service]
+    outputs: list[FrameOutput]
+    status: StatusReporter
+    recorder: SessionRecorder | None
+    reloader: ConfigReloader | None
+
+
+def _check_parts(catalogue: Catalogue, settings: Settings, options: RunOptions) -> _Parts:
     config = settings.config
     palette = load_palette(config.show.palette)
-    # Before any window or socket opens: a bad cue list or feedback target is a ConfigError.
-    control = build_control(catalogue, settings)
-    lighting = build_lighting(catalogue, settings)
     choice = SourceChoice(IdleSource()) if options.safe_idle else choose_source(config)
     harness = options.harness
     source = choice.source if harness is None else harness.wrap_source(choice.source)
-    # Before the window too: a snapshot or recording that cannot be written is a mistake to
-    # fix first, not news after the show.
+    monitor = HealthMonitor(config.render.fps, source=choice.source.name)
+    # The health document also goes out over OSC with the status.
+    control = build_control(catalogue, settings, health=monitor.snapshot)
+    lighting = build_lighting(catalogue, settings)
     if options.snapshot is not None:
         check_snapshot_target(options.snapshot, config.window.size_px)
     recorder = (
@@ -98,7 +133,61 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     )
     for notice in choice.notices:
         log.info("%s", notice)
+    return _Parts(palette, choice, source, monitor, control, lighting, recorder)
 
+
+def _build_live_show(
+    catalogue: Catalogue, settings: Settings, options: RunOptions, parts: _Parts
+) -> _LiveShow:
+    config = settings.config
+    stage = _open_stage(catalogue, settings, options.harness)
+    target = stage.target
+    width, height = target.framebuffer.viewport[2:]
+    output = f"{target.kind}:{width}x{height}"
+    log.info("rendering %s on %s", output, describe(stage.ctx))
+
+    events = EventQueue()
+    show = Show(catalogue, parts.palette, settings.params, max_faces=config.render.max_faces)
+    # A vsynced window is paced by the display; everything else by the clock.
+    paced = isinstance(target, OffscreenTarget) or not config.window.vsync
+    clock = RealTimeClock(fps=config.render.fps if paced else None)
+    source_name = parts.choice.source.name
+    status = StatusReporter(config.status.interval, source_name, output)
+    # systemd's watchdog and the health page follow the frame loop (see installation/supervise).
+    watchdog = Watchdog.from_environment(source=source_name)
+    health = Health(config.health.listen, parts.monitor)
+    control = parts.control
+    network: list[OscControl] = [] if options.safe_idle else [control]  # safe idle: no OSC
+    report_parts(parts.monitor, osc=control, lighting=parts.lighting, source=parts.choice.source)
+    services: list[Service] = [parts.source, *network, *parts.lighting, health, watchdog]
+    outputs: list[FrameOutput] = [*network, *parts.lighting, health, watchdog]
+    if options.harness is not None:
+        options.harness.attach(stage.ctx, stage.renderer)
+        services.append(options.harness)
+        outputs.append(options.harness)
+    outputs.extend(options.extra_outputs)
+    reloader = (
+        None
+        if options.reload is None
+        else ConfigReloader(options.reload, settings, events, clock.now, on_params=control.adopt)
+    )
+    frames = LiveFrames(clock, events, show, config.show.duration, parts.recorder)
+    return _LiveShow(
+        stage,
+        clock,
+        events,
+        frames,
+        services,
+        [*outputs, status],
+        status,
+        parts.recorder,
+        reloader,
+    )
+
+
+def _open_stage(catalogue: Catalogue, settings: Settings, harness: Harness | None) -> Stage:
+    """The render target (a window, or offscreen) with its renderer."""
+    config = settings.config
     target, ctx = _open_target(settings)
 
     def make_renderer(ctx: moderngl.Context) -> Renderer:
@@ -107,77 +196,45 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
 
     # In auto mode an offscreen show moves into a window when a display appears.
     auto = config.window.headless == "auto"
-    stage = Stage(
-        target, ctx, make_renderer, open_window=_window_opener(settings) if auto else None
-    )
-    renderer = stage.renderer
-    width, height = target.framebuffer.viewport[2:]
-    output = f"{target.kind}:{width}x{height}"
-    log.info("rendering %s on %s", output, describe(ctx))
+    return Stage(target, ctx, make_renderer, open_window=_window_opener(settings) if auto else None)
 
-    events = EventQueue()
-    show = Show(catalogue, palette, settings.params, max_faces=config.render.max_faces)
-    # A vsynced window is paced by the display; everything else by the clock.
-    paced = isinstance(target, OffscreenTarget) or not config.window.vsync
-    clock = RealTimeClock(fps=config.render.fps if paced else None)
-    status = StatusReporter(config.status.interval, choice.source.name, output)
+
+def _run(live: _LiveShow, snapshot: Path | None) -> int:
+    """Start the services, run frames until the show ends, stop in reverse, then report."""
     result = LoopResult(0, None, "not started")
     started = time.monotonic()
-    # Everything that feeds events in on its own thread; started together, stopped in reverse.
-    # systemd's watchdog and the health page follow the frame loop (see installation/supervise).
-    watchdog = Watchdog.from_environment(source=choice.source.name)
-    health = Health(
-        config.health.listen, HealthMonitor(config.render.fps, source=choice.source.name)
-    )
-    network: list[OscControl] = [] if options.safe_idle else [control]  # safe idle: no OSC
-    # Each part reports on itself; the health also goes out over OSC with the status.
-    report_parts(health.monitor, osc=control, lighting=lighting, source=choice.source)
-    control.health_source = health.monitor.snapshot
-    services: list[Service] = [source, *network, *lighting, health, watchdog]
-    outputs: list[FrameOutput] = [*network, *lighting, health, watchdog, *fault_hooks()]
-    if harness is not None:
-        harness.attach(ctx, renderer)
-        services.append(harness)
-        outputs.append(harness)
-    reloader = (
-        None
-        if options.reload is None
-        else ConfigReloader(options.reload, settings, events, clock.now, on_params=control.adopt)
-    )
 
     def request_stop(name: str) -> None:
-        events.put(StopRequested(clock.now(), name))
+        live.events.put(StopRequested(live.clock.now(), name))
 
     try:
-        with on_stop_signals(request_stop), reload_on_hangup(reloader):
-            for service in services:
-                service.start(events, clock.now)
-            frames = LiveFrames(clock, events, show, config.show.duration, recorder)
-            result = run_frames(frames, stage, stage, [*outputs, status])
+        with on_stop_signals(request_stop), reload_on_hangup(live.reloader):
+            for service in live.services:
+                service.start(live.events, live.clock.now)
+            result = run_frames(live.frames, live.stage, live.stage, live.outputs)
     finally:
         elapsed = time.monotonic() - started
-        for service in reversed(services):
+        for service in reversed(live.services):
             service.stop()
-        if recorder is not None:
-            recorder.close()
-            if recorder.stopped_early:
-                log.warning("%s holds the show up to where its recording stopped", recorder.path)
-            else:
-                log.info("recorded the show's events to %s", recorder.path)
+        if live.recorder is not None:
+            _close_recording(live.recorder)
         snapshot_ok = True
-        if options.snapshot is not None and result.last_frame is not None:
-            size = stage.framebuffer.viewport[2:]
-            snapshot_ok = _write_snapshot(
-                stage.ctx, stage.renderer, result.last_frame, (size[0], size[1]), options.snapshot
-            )
-        stage.release()
-        print(status.summary(elapsed, result.reason), flush=True)
+        if snapshot is not None and result.last_frame is not None:
+            snapshot_ok = _write_snapshot(live.stage, result.last_frame, snapshot)
+        live.stage.release()
+        print(live.status.summary(elapsed, result.reason), flush=True)
     return 0 if snapshot_ok else 1
 
 
-def _write_snapshot(
-    ctx: moderngl.Context, renderer: Renderer, frame: FrameState, size: tuple[int, int], path: Path
-) -> bool:
+def _close_recording(recorder: SessionRecorder) -> None:
+    recorder.close()
+    if recorder.stopped_early:
+        log.warning("%s holds the show up to where its recording stopped", recorder.path)
+    else:
+        log.info("recorded the show's events to %s", recorder.path)
+
+
+def _write_snapshot(stage: Stage, frame: FrameState, path: Path) -> bool:
     """Draw the last frame again, offscreen, and save it as a PNG; False when it cannot.
 
     The picture is drawn from the frame state, so this is the picture that was shown but
@@ -185,10 +242,11 @@ def _write_snapshot(
     offscreen avoids reading a window's buffers, which were swapped (and which GL does not
     let a framebuffer read select as it would an attachment).
     """
-    snapshot = OffscreenTarget(ctx, size)
+    width, height = stage.framebuffer.viewport[2:]
+    snapshot = OffscreenTarget(stage.ctx, (width, height))
     try:
         snapshot.framebuffer.use()
-        renderer.render(frame, snapshot.framebuffer)
+        stage.renderer.render(frame, snapshot.framebuffer)
         write_png(path, snapshot.read_rgb())
     except OSError as exc:
         # The disk filled during the show (it had room at the start): say so, after the show.

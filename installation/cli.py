@@ -164,6 +164,7 @@ def _run(args: argparse.Namespace) -> int:
     from installation.referenced import check_referenced_files
     from installation.supervise.logfile import add_log_file
     from installation.supervise.storm import guarded_run, run_despite_config_error
+    from installation.supervise.testhooks import fault_hooks
 
     catalogue = load_catalogue()
     flags = _flags(args)
@@ -174,6 +175,7 @@ def _run(args: argparse.Namespace) -> int:
     options = RunOptions(
         snapshot=args.snapshot,
         record=args.record,
+        extra_outputs=tuple(fault_hooks()),  # none unless a supervisor test asks for one
         # SIGHUP reads the same files and --set again (installation/reload.py), and the
         # palette, patch and cue list they name, as a start would.
         reload=lambda: check_referenced_files(

@@ -49,7 +49,7 @@ class OscControl:
     go_guard: float = 0.25
     # Overrides osc.listen; tests and benchmarks use port 0 (any free port).
     listen_address: Address | None = None
-    # The health document to send once a second below <prefix>/health (set before start).
+    # The health document to send once a second below <prefix>/health.
     health_source: HealthSource | None = None
     namespace: Namespace = field(init=False)
     state: ControlState = field(init=False)
@@ -208,8 +208,12 @@ class OscControl:
         }
 
 
-def build_control(catalogue: Catalogue, settings: Settings) -> OscControl:
-    """OSC control from the validated config; ConfigError for an unusable target or cue list."""
+def build_control(
+    catalogue: Catalogue, settings: Settings, health: HealthSource | None = None
+) -> OscControl:
+    """OSC control from the validated config; ConfigError for an unusable target or cue list.
+
+    `health` gives the health document sent once a second below <prefix>/health."""
     config = settings.config
     cues = None
     if config.cues.file:
@@ -222,6 +226,7 @@ def build_control(catalogue: Catalogue, settings: Settings) -> OscControl:
         feedback_targets=targets,
         cues=cues,
         go_guard=config.cues.go_guard,
+        health_source=health,
     )
 
 
