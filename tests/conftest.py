@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import resource
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -56,11 +58,24 @@ def run_cli(
     timeout: float = 60.0,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
+    max_file_bytes: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m installation ARGS` the way a user would, and capture its output."""
+    """Run `python -m installation ARGS` the way a user would, and capture its output.
+
+    `max_file_bytes` stands in for a disk that fills: writing a file past that size fails
+    as on a full disk (EFBIG; Python ignores SIGXFSZ), for the program's files only.
+    """
     # No display unless a test gives one, so runs behave the same on a desktop and in CI.
     environment = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     environment.update(env or {})
+
+    def limit_file_size() -> None:
+        if max_file_bytes is not None:
+            _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (max_file_bytes, hard))
+
+    if max_file_bytes is not None:
+        environment["MESA_SHADER_CACHE_DISABLE"] = "true"  # Mesa's cache is not the program's
     return subprocess.run(
         [sys.executable, "-m", "installation", *args],
         capture_output=True,
@@ -69,7 +84,19 @@ def run_cli(
         env=environment,
         cwd=cwd or ROOT,
         check=False,
+        preexec_fn=limit_file_size if max_file_bytes is not None else None,
     )
+
+
+def quiet_network() -> list[str]:
+    """`--set` flags for a show that keeps to itself: OSC on a free loopback port, no
+    OSCQuery, health page or mDNS, so tests running side by side never meet."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sets = ["osc.advertise=false", 'osc.query=""', 'health.listen=""']
+    sets.append(f"osc.listen=127.0.0.1:{port}")
+    return [f"--set={text}" for text in sets]
 
 
 @pytest.fixture(scope="session")

@@ -89,6 +89,14 @@ def test_every_file_kind_gives_the_message(catalogue: Catalogue, tmp_path: Path,
     _assert_names_the_byte(str(caught.value), path, what)
 
 
+def _config_naming_a_latin1_palette(tmp_path: Path) -> tuple[Path, Path]:
+    """A Latin-1 palette, and a good config that names it."""
+    palette = _latin1_file(tmp_path / "palette.toml")
+    config = tmp_path / "uses-palette.toml"
+    config.write_text(f"[show]\npalette = '{palette}'\n")
+    return palette, config
+
+
 def _no_traceback(result: object) -> None:
     assert "Traceback" not in getattr(result, "stderr", "")
     assert "UnicodeDecodeError" not in getattr(result, "stderr", "")
@@ -101,9 +109,7 @@ def test_run_stops_with_the_message_for_a_latin1_config_and_palette(tmp_path: Pa
     _no_traceback(result)
     _assert_names_the_byte(result.stderr, config, "config file")
 
-    palette = _latin1_file(tmp_path / "palette.toml")
-    uses_it = tmp_path / "uses-palette.toml"
-    uses_it.write_text(f"[show]\npalette = '{palette}'\n")
+    palette, uses_it = _config_naming_a_latin1_palette(tmp_path)
     result = run_cli("run", "--config", str(uses_it), "--headless", "--duration", "1")
     assert result.returncode == 2
     _no_traceback(result)
@@ -134,9 +140,7 @@ def test_doctor_reports_a_latin1_config_and_palette_as_missing(tmp_path: Path) -
     _no_traceback(result)
     _assert_names_the_byte(result.stdout, config, "config file")
 
-    palette = _latin1_file(tmp_path / "palette.toml")
-    uses_it = tmp_path / "uses-palette.toml"
-    uses_it.write_text(f"[show]\npalette = '{palette}'\n")
+    palette, uses_it = _config_naming_a_latin1_palette(tmp_path)
     result = run_cli("doctor", "--config", str(uses_it), timeout=120)
     assert result.returncode == 1
     _no_traceback(result)

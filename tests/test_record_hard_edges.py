@@ -8,12 +8,9 @@ or key, never a traceback.
 from __future__ import annotations
 
 import json
-import os
-import resource
-import socket
-import subprocess
 import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -21,53 +18,21 @@ from installation.errors import ConfigError
 from installation.params import Catalogue
 from installation.record.replay import SessionReplay
 from installation.record.session import read_session
-from tests.conftest import ROOT, run_cli
+from tests.conftest import quiet_network, run_cli
 
 pytestmark = pytest.mark.gl
 
-# A file-size limit stands in for a disk that fills part way through the show: writes past
-# it fail as a full disk's do (Python ignores SIGXFSZ, so the write returns EFBIG).
+# A file-size limit stands in for a disk that fills part way through the show.
 LIMIT_BYTES = 30_000
 
 
-def _record(
-    path: Path, seconds: float, limit: int | None = None
-) -> subprocess.CompletedProcess[str]:
-    def limit_file_size() -> None:
-        if limit is not None:
-            _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
-
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env["MESA_SHADER_CACHE_DISABLE"] = "true"  # only the recording meets the limit
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    quiet = ["osc.advertise=false", 'osc.query=""', 'health.listen=""']
-    quiet.append(f"osc.listen=127.0.0.1:{port}")
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "installation",
-            "run",
-            "--source",
-            "sim",
-            "--headless",
-            "--size",
-            "160x90",
-            "--duration",
-            str(seconds),
-            "--record",
-            str(path),
-            *(f"--set={text}" for text in quiet),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+def _record(path: Path, seconds: float, limit: int | None = None) -> CompletedProcess[str]:
+    return run_cli(
+        *("run", "--source", "sim", "--headless", "--size", "160x90"),
+        *("--duration", str(seconds), "--record", str(path)),
+        *quiet_network(),
         timeout=120,
-        preexec_fn=limit_file_size,
+        max_file_bytes=limit,
     )
 
 
@@ -115,7 +80,7 @@ def short_recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _render(source: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+def _render(source: Path, tmp_path: Path) -> CompletedProcess[str]:
     return run_cli("render", str(source), "-o", str(tmp_path / "out.mkv"), "--size", "64x36")
 
 

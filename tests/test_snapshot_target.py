@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import resource
 import shutil
-import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,7 +12,7 @@ import pytest
 from installation.errors import UserError
 from installation.render import snapshot
 from installation.render.snapshot import check_snapshot_target
-from tests.conftest import ROOT, run_cli
+from tests.conftest import quiet_network, run_cli
 
 
 def test_a_place_that_cannot_be_written_stops_the_start() -> None:
@@ -58,40 +54,14 @@ def test_a_disk_without_room_is_refused_with_the_figures(
 def test_a_disk_that_fills_during_the_show_is_one_message_after_the_summary(
     tmp_path: Path,
 ) -> None:
-    def small_files_only() -> None:
-        # Room for the probe at start, not for the picture at the end: a disk that filled.
-        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (2048, hard))
-
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    env["MESA_SHADER_CACHE_DISABLE"] = "true"
     path = tmp_path / "s.png"
-    quiet = ["osc.advertise=false", 'osc.query=""', 'health.listen=""']
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "installation",
-            "run",
-            "--headless",
-            "--duration",
-            "1.5",
-            "--size",
-            "320x180",
-            "--snapshot",
-            str(path),
-            f"--set=osc.listen=127.0.0.1:{port}",
-            *(f"--set={text}" for text in quiet),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = run_cli(
+        *("run", "--headless", "--duration", "1.5", "--size", "320x180"),
+        *("--snapshot", str(path)),
+        *quiet_network(),
         timeout=120,
-        preexec_fn=small_files_only,
+        # Room for the probe at start, not for the picture at the end: a disk that filled.
+        max_file_bytes=2048,
     )
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
