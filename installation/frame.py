@@ -145,7 +145,3 @@ class FrameState:
     def smiling(self) -> int:
         """Faces currently blooming (glow above half)."""
         return int(np.count_nonzero(self.faces.columns[:, GLOW] >= 0.5))
-
-    @property
-    def blackout(self) -> bool:
-        return bool(self.params.get("master.blackout", False))

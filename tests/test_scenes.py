@@ -91,7 +91,7 @@ def test_crossfade_blends_two_acts(
 
 def test_blackout(gl_ctx: moderngl.Context, catalogue: Catalogue, palette: Palette) -> None:
     image, frame = render_show(gl_ctx, catalogue, palette, {"master.blackout": True}, seconds=0.2)
-    assert frame.blackout
+    assert frame.params["master.blackout"] is True
     assert image.max() == 0
 
 
