@@ -307,6 +307,24 @@ def test_source_reports_the_end_of_a_file(videos: dict[str, str]) -> None:
     assert 1 <= len(observed(got)) <= 10
 
 
+def test_a_file_that_ends_before_the_first_reading_still_shows_its_last_frame(
+    videos: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = CameraSource(videos["short"], pace=False)
+    reset = source._pipeline.reset
+
+    def slow_reset() -> None:
+        time.sleep(1.0)  # the worker's start, on a busy machine: the grabber reaches the end
+        reset()
+
+    monkeypatch.setattr(source._pipeline, "reset", slow_reset)
+    got = run_source(source, lambda got: any(s.state == "ended" for s in statuses(got)))
+    assert [s.state for s in statuses(got)] == ["starting", "running", "ended"]
+    assert len(observed(got)) == 1  # the newest frame, read before the end is told
+    ended = next(i for i, e in enumerate(got) if isinstance(e, SourceStatus) and e.state == "ended")
+    assert all(i < ended for i, e in enumerate(got) if isinstance(e, FacesObserved))
+
+
 def test_source_reports_a_lost_camera_and_its_return() -> None:
     source = CameraSource(0, backoff_start=0.05, opener=Opener(FakeCamera(fail_after=10)))
     assert source.name == "camera:0"

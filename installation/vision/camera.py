@@ -23,6 +23,7 @@ from installation.vision.capture import (
     BACKOFF_MAX_S,
     BACKOFF_START_S,
     CaptureTarget,
+    Frame,
     FrameGrabber,
     GrabberState,
     Opener,
@@ -163,20 +164,9 @@ class CameraSource:
         change_index = seq = 0
         blank_since: float | None = None  # monotonic time the frames went blank
         blank_reported = False
-        while not self._stop.is_set():
-            for change in grabber.changes(change_index):
-                change_index = change.index
-                reported = change.state
-                if change.state == "lost":
-                    pipeline.reset()  # whoever is there when it returns is seen anew
-                if change.state != "stopped":  # the final "stopped" is sent once, below
-                    self._report(events, change.time, change.state, change.detail)
-            if reported in ("ended", "stopped"):
-                break
-            frame = grabber.latest(seq, timeout=_POLL_S)
-            if frame is None or self._stop.is_set():
-                continue
-            seq = frame.seq
+
+        def read(frame: Frame) -> None:
+            nonlocal blank_since, blank_reported
             try:
                 gray = to_gray(frame.image)
                 if is_blank(gray):
@@ -196,8 +186,31 @@ class CameraSource:
             except Exception:
                 # One bad frame must not end the show; the next frame gets a fresh try.
                 self._errors.exception("%s: frame %d failed", self._name, frame.seq)
-                continue
+                return
             events.put(FacesObserved(time=frame.time, source=self._name, faces=faces))
+
+        while not self._stop.is_set():
+            changes = grabber.changes(change_index)
+            if any(change.state == "ended" for change in changes):
+                # The newest frame before the end is still read, before the end is told: a
+                # file shorter than one reading would otherwise end having shown nobody.
+                last = grabber.latest(seq, timeout=0.0)
+                if last is not None:
+                    read(last)
+            for change in changes:
+                change_index = change.index
+                reported = change.state
+                if change.state == "lost":
+                    pipeline.reset()  # whoever is there when it returns is seen anew
+                if change.state != "stopped":  # the final "stopped" is sent once, below
+                    self._report(events, change.time, change.state, change.detail)
+            if reported in ("ended", "stopped"):
+                break
+            frame = grabber.latest(seq, timeout=_POLL_S)
+            if frame is None or self._stop.is_set():
+                continue
+            seq = frame.seq
+            read(frame)
         if reported != "ended":
             self._report(events, now(), "stopped", "stopped by its owner")
 
