@@ -5,10 +5,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/scripts/setup-env.sh" "test"
 
 # Debian packages the tests use: Xvfb for the window tests, systemd-analyze to check the
-# unit file in deploy/ (installing systemd starts nothing in a container).
+# unit file in deploy/ (installing systemd starts nothing in a container), liblo's oscsend
+# to drive the show from a third-party OSC client.
 MISSING=()
 command -v Xvfb >/dev/null 2>&1 || MISSING+=(xvfb)
 command -v systemd-analyze >/dev/null 2>&1 || MISSING+=(systemd)
+command -v oscsend >/dev/null 2>&1 || MISSING+=(liblo-tools)
 if [ "${#MISSING[@]}" -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
         SUDO=""

@@ -95,12 +95,12 @@ class Show:
             # A frozen show still takes parameter changes (or it could never thaw).
             if not frozen or isinstance(event, ParamChange):
                 self._apply(event, time)
-        if frozen:
-            self._values["show.freeze"] = self._targets["show.freeze"]
-        else:
+        # Parameters move while frozen too: a blackout, a dimmer or a thaw must take effect
+        # on the picture and the rig at once, not when the show thaws.
+        self._smooth_params(dt, time)
+        if not frozen:
             self._scene_time += dt
             self._drift_time += dt * float(self._values["sea.drift"])
-            self._smooth_params(dt, time)
             self._follow_scene()
             # Access first: a newcomer takes the access of where they appear at once.
             self._update_crowd(dt)

@@ -170,3 +170,20 @@ def test_the_frame_carries_how_many_values_the_show_refused(show: Show) -> None:
     first = show.step(0.0, [ParamChange(0.0, "nope", 1, "osc")])
     second = show.step(0.1, [ParamChange(0.1, "glow.intensity", math.inf, "osc")])
     assert (first.rejected_values, second.rejected_values) == (1, 2)
+
+
+def test_a_frozen_show_still_takes_blackout_and_dimmer_at_once(show: Show) -> None:
+    show.step(0.0, [seen(0.0, face(1))])
+    before = show.step(1.0, [seen(1.0, face(1))])
+    show.step(1.1, [ParamChange(1.1, "show.freeze", True, "osc")])
+    frozen = show.step(1.5, [ParamChange(1.5, "master.blackout", True, "osc")])
+    assert frozen.params["master.blackout"] is True  # at once, not at the thaw
+    dimmed = show.step(4.0, [ParamChange(2.0, "master.brightness", 0.2, "osc")])
+    later = show.step(9.0)
+    assert float(later.params["master.brightness"]) == pytest.approx(0.2, abs=0.01)
+    assert float(dimmed.params["master.brightness"]) < 1.0
+    # ...while the picture holds still: show time and the faces stand where they were.
+    assert later.scene_time == frozen.scene_time
+    assert np.array_equal(later.faces.columns, frozen.faces.columns)
+    thawed = show.step(9.5, [ParamChange(9.5, "show.freeze", False, "osc")])
+    assert thawed.params["show.freeze"] is False and before.params["master.blackout"] is False
