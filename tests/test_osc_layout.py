@@ -8,8 +8,11 @@ from typing import Any
 
 from installation.control.cues import load_cue_list, resolve_cue_path
 from installation.control.layout import open_stage_control_session
+from installation.palette import Palette
 from installation.params import Catalogue
+from installation.show import Show
 from tests.conftest import run_cli
+from tests.test_osc_feedback import A, flush, make_feedback
 
 
 def widgets(session: dict[str, Any]) -> list[dict[str, Any]]:
@@ -39,3 +42,30 @@ def test_layout_command_writes_a_file(tmp_path: Path) -> None:
     result = run_cli("params", "--layout", "open-stage-control", "-o", str(out))
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["createdWith"] == "Open Stage Control"
+
+
+def test_toggles_follow_the_shows_boolean_feedback(catalogue: Catalogue, palette: Palette) -> None:
+    """Open Stage Control compares a value with a toggle's on/off by type (JSON true is not 1).
+
+    The feedback's T/F, decoded, must be the toggles' own `on`/`off`; and what a toggle sends
+    (osc.js infers T/F from JSON booleans when typeTags is empty) must be what the show takes.
+    """
+    feedback, state, transport = make_feedback(catalogue, [A])
+    show = Show(catalogue, palette, catalogue.defaults())
+    state.set("master.blackout", True, None)
+    state.set("show.freeze", True, None)
+    feedback.send(show.step(0.0))
+    flush(feedback)
+    sent = {address: params for address, params, _ in transport.sent}
+    toggles = [
+        w for w in widgets(open_stage_control_session(catalogue, None)) if w.get("mode") == "toggle"
+    ]
+    bool_addresses = {p.address for p in catalogue if p.type == "bool"}
+    assert {w["address"] for w in toggles} == bool_addresses  # one on each tab for the two
+    for widget in toggles:
+        assert widget["on"] is True and widget["off"] is False and widget["typeTags"] == ""
+        assert isinstance(widget["value"], bool)
+    for address in ("/nova/master/blackout", "/nova/show/freeze"):
+        (value,) = sent[address]
+        assert value is True  # the wire's T, as osc.js and python-osc read it
+        assert [w["on"] for w in toggles if w["address"] == address] == [True, True]

@@ -64,21 +64,20 @@ def _show_widgets(catalogue: Catalogue, cues: CueList | None) -> list[dict[str, 
     widgets.append(
         _button("scene_next", "act >", namespace.action_address("scene.next"), 1, (1, row))
     )
-    widgets.append(
-        _button(
-            "blackout",
-            "BLACKOUT",
-            catalogue.get("master.blackout").address,
-            1,
-            (3, row),
-            mode="toggle",
+    for column, (widget_id, name) in (
+        (3, ("blackout", "master.blackout")),
+        (4, ("freeze", "show.freeze")),
+    ):
+        param = catalogue.get(name)
+        widgets.append(
+            {
+                **_common(widget_id, widget_id.upper(), param.address),
+                **_toggle(param),
+                "left": _GAP + column * (_BUTTON_W + _GAP),
+                "top": row,
+                "width": _BUTTON_W,
+            }
         )
-    )
-    widgets.append(
-        _button(
-            "freeze", "FREEZE", catalogue.get("show.freeze").address, 1, (4, row), mode="toggle"
-        )
-    )
     row += _BUTTON_H + _GAP
     widgets.append(_button("cue_go", "GO", namespace.action_address("cue.go"), 1, (0, row)))
     widgets.append(_button("cue_back", "BACK", namespace.action_address("cue.back"), 1, (1, row)))
@@ -148,17 +147,7 @@ def _param_widget(param: Param, left: int) -> dict[str, Any] | None:
             fader["steps"] = int(param.max - param.min) + 1
         return fader
     if param.type == "bool":
-        return {
-            **base,
-            "type": "button",
-            "width": _FADER_W,
-            "height": _BUTTON_H,
-            "mode": "toggle",
-            "on": 1,
-            "off": 0,
-            "value": int(bool(param.default)),
-            "typeTags": "i",
-        }
+        return {**base, **_toggle(param), "width": _FADER_W}
     return {
         **base,
         "type": "dropdown",
@@ -167,6 +156,24 @@ def _param_widget(param: Param, left: int) -> dict[str, Any] | None:
         "values": {choice: choice for choice in param.choices},
         "value": param.default,
         "typeTags": "s",
+    }
+
+
+def _toggle(param: Param) -> dict[str, Any]:
+    """A toggle for a switch that sends and expects OSC booleans (T/F), as the feedback does.
+
+    Open Stage Control compares incoming values with `on`/`off` strictly by type: a toggle
+    declared 1/0 never follows the show's T/F feedback. With JSON true/false and no type
+    tags, osc.js sends true as T and false as F, and reads T/F back as true/false.
+    """
+    return {
+        "type": "button",
+        "height": _BUTTON_H,
+        "mode": "toggle",
+        "on": True,
+        "off": False,
+        "value": bool(param.default),
+        "typeTags": "",
     }
 
 
