@@ -125,6 +125,8 @@ def _check_parts(catalogue: Catalogue, settings: Settings, options: RunOptions) 
     monitor = HealthMonitor(config.render.fps, source=choice.source.name)
     # The health document also goes out over OSC with the status.
     control = build_control(catalogue, settings, health=monitor.snapshot)
+    if not options.safe_idle:  # safe idle takes no OSC (see _build_live_show)
+        control.bind()
     lighting = build_lighting(catalogue, settings)
     if options.snapshot is not None:
         check_snapshot_target(options.snapshot, config.window.size_px)

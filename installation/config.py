@@ -143,6 +143,8 @@ class OscSection(_Section):
     query: str = "127.0.0.1:9002"
     advertise: bool = True
     name: str = Field("Nova Sanctuary", min_length=1, max_length=63)
+    # A taken listen port stops the start (exit 1) unless OSC is optional for this show.
+    optional: bool = False
 
     @field_validator("listen")
     @classmethod

@@ -162,8 +162,9 @@ def _check_cameras(settings: Settings | None, checks: list[Check]) -> None:
 def _check_ports(settings: Settings | None, checks: list[Check]) -> None:
     """Every port the show listens on, each only when the config turns it on.
 
-    Not required: the show runs on without a part whose port is taken (one warning), so
-    doctor warns as well.
+    The OSC port is required unless `osc.optional`: a show whose port is taken stops at
+    start. OSCQuery and the health page are not: the show runs on without them (one warning),
+    so doctor warns as well.
     """
     if settings is None:
         return
@@ -174,15 +175,16 @@ def _check_ports(settings: Settings | None, checks: list[Check]) -> None:
         ("health", "health.listen", "TCP", config.health.listen),
     )
     for name, key, protocol, listen in ports:
+        required = key == "osc.listen" and not config.osc.optional
         if not listen:  # "" turns OSCQuery and the health page off
             checks.append(Check(name, True, f'off ({key} = "")', required=False))
             continue
         problem = bind_problem(protocol, listen)
         if problem is None:
-            checks.append(Check(name, True, f"{protocol} {listen} is free", required=False))
+            checks.append(Check(name, True, f"{protocol} {listen} is free", required=required))
         else:
             detail = f"{protocol} {listen} ({key}) unavailable: {problem}"
-            checks.append(Check(name, False, detail, required=False))
+            checks.append(Check(name, False, detail, required=required))
 
 
 def bind_problem(protocol: str, listen: str) -> str | None:

@@ -34,17 +34,15 @@ def _line(stdout: str, name: str) -> str:
 
 def test_doctor_warns_of_each_taken_port_its_set_options_name() -> None:
     with _taken() as (osc, query, health):
-        result = run_cli(
-            "doctor",
-            "--set",
-            f"osc.listen=127.0.0.1:{osc}",
-            "--set",
-            f"osc.query=127.0.0.1:{query}",
-            "--set",
-            f"health.listen=127.0.0.1:{health}",
-        )
+        ports = ["--set", f"osc.listen=127.0.0.1:{osc}", "--set", f"osc.query=127.0.0.1:{query}"]
+        ports += ["--set", f"health.listen=127.0.0.1:{health}"]
+        result = run_cli("doctor", *ports, "--set", "osc.optional=true")
+        required = run_cli("doctor", *ports)
     assert result.returncode in (0, 1), result.stderr  # 1 only for a missing part elsewhere
     assert re.search(rf"warn\s+osc port\s+UDP 127\.0\.0\.1:{osc} ", _line(result.stdout, "osc"))
+    # Not optional (the default), a taken OSC port stops a show at start: doctor says missing.
+    assert required.returncode == 1
+    assert re.search(rf"MISSING\s+osc port\s+UDP 127\.0\.0\.1:{osc} ", required.stdout)
     for name, key, port in (("oscquery", "osc.query", query), ("health", "health.listen", health)):
         line = _line(result.stdout, name)
         assert re.search(rf"warn\s+{name}\s+TCP 127\.0\.0\.1:{port} \({key}\) unavailable", line)

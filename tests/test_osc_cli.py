@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import time
@@ -68,3 +69,26 @@ def test_osc_config_errors_exit_2(setting: str, expected: str) -> None:
     result = run_cli("run", "--headless", "--duration", "1", "--set", setting)
     assert result.returncode == 2, result.stderr
     assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.gl
+def test_a_taken_osc_port_stops_the_start_unless_osc_is_optional() -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as first_show:
+        first_show.bind(("127.0.0.1", 0))
+        port = first_show.getsockname()[1]
+        base = ["run", "--headless", "--duration", "1", "--size", "160x90"]
+        quiet = ["--set", "osc.advertise=false", "--set", "osc.query=''"]
+        quiet += ["--set", "health.listen=''", "--set", f"osc.listen=127.0.0.1:{port}"]
+        refused = run_cli(*base, *quiet)
+        optional = run_cli(*base, *quiet, "--set", "osc.optional=true")
+    # A second show on a busy port would run on uncontrollable: it stops before it starts.
+    assert refused.returncode == 1
+    assert "Traceback" not in refused.stderr and "summary:" not in refused.stdout
+    assert f"osc.listen: cannot listen on 127.0.0.1:{port} (Address already in use)" in (
+        refused.stderr
+    )
+    assert "osc.optional = true" in refused.stderr
+    # Marked optional, it runs without OSC and says so once.
+    assert optional.returncode == 0, optional.stderr
+    assert optional.stderr.count("OSC control is off for this run (osc.optional)") == 1
+    assert "summary: frames=" in optional.stdout

@@ -27,7 +27,7 @@ from installation.control.receiver import UdpReceiver, open_udp_socket
 from installation.control.routes import Namespace, build_namespace
 from installation.control.state import ControlState
 from installation.control.stats import OscCounters
-from installation.errors import ConfigError
+from installation.errors import ConfigError, MissingPartError
 from installation.events import EventQueue
 from installation.frame import FrameState
 from installation.params import Catalogue, ParamValue
@@ -60,24 +60,43 @@ class OscControl:
     player: CuePlayer = field(init=False)
     _gate: EventGate | None = field(init=False, default=None)
     _advertiser: Advertiser | None = field(init=False, default=None)
+    _sock: socket.socket | None = field(init=False, default=None)  # bound, not yet receiving
+    _bind_tried: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.namespace = build_namespace(self.catalogue)
         self.state = ControlState(self.initial)
         self.player = CuePlayer(self.cues, self.go_guard)
 
-    def start(self, events: EventQueue, now: Callable[[], float]) -> None:
-        self._gate = EventGate(events)
+    def bind(self) -> None:
+        """Open the OSC port now, before the show starts: a taken port (another show still
+        running) stops the start with a message, unless `osc.optional` lets it run without."""
+        if self._bind_tried:
+            return
+        self._bind_tried = True
         host, port = self.listen_address or parse_host_port(self.osc.listen)
         try:
-            sock = open_udp_socket(host, port)
+            self._sock = open_udp_socket(host, port)
         except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if not self.osc.optional:
+                raise MissingPartError(
+                    f"osc.listen: cannot listen on {self.osc.listen} ({reason}); is another "
+                    "show running? Stop it, choose another port with --set osc.listen=HOST:PORT, "
+                    "or set osc.optional = true to run without OSC control"
+                ) from None
             log.warning(
-                "OSC: cannot listen on %s (%s); OSC control is off for this run",
+                "OSC: cannot listen on %s (%s); OSC control is off for this run (osc.optional)",
                 self.osc.listen,
-                exc.strerror or exc,
+                reason,
             )
-        else:
+
+    def start(self, events: EventQueue, now: Callable[[], float]) -> None:
+        self._gate = EventGate(events)
+        host, _ = self.listen_address or parse_host_port(self.osc.listen)
+        self.bind()  # at once if the show did not bind before
+        sock, self._sock = self._sock, None
+        if sock is not None:
             dispatcher = Dispatcher(
                 self.catalogue,
                 self.namespace,
@@ -123,6 +142,9 @@ class OscControl:
             self._advertiser.start()
 
     def stop(self) -> None:
+        if self._sock is not None:  # bound, never started
+            self._sock.close()
+            self._sock = None
         for part in (self._advertiser, self.query, self.feedback, self.receiver):
             if part is not None:
                 part.stop()
