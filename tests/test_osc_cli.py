@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import sys
@@ -92,3 +93,66 @@ def test_a_taken_osc_port_stops_the_start_unless_osc_is_optional() -> None:
     assert optional.returncode == 0, optional.stderr
     assert optional.stderr.count("OSC control is off for this run (osc.optional)") == 1
     assert "summary: frames=" in optional.stdout
+
+
+def _lan_address() -> str | None:
+    """This machine's address on its network (not loopback), or None when it has none."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 9))  # no packet is sent: only a route is chosen
+            address = str(probe.getsockname()[0])
+        except OSError:
+            return None
+    return None if address.startswith("127.") else address
+
+
+def _pings_answered(listen_port: int, sender: socket.socket, to: str, tries: int = 3) -> int:
+    answered = 0
+    for _ in range(tries):
+        sender.sendto(message("/nova/ping", 1), (to, listen_port))
+        with contextlib.suppress(TimeoutError):
+            answered += sender.recv(1024).startswith(b"/nova/pong")
+    return answered
+
+
+@pytest.mark.gl
+@pytest.mark.parametrize("admitted", [False, True], ids=["as-shipped", "controller-added"])
+def test_the_performance_config_admits_only_this_machine_until_told(admitted: bool) -> None:
+    lan = _lan_address()
+    if lan is None:
+        pytest.skip("this machine has no network address besides loopback")
+    port = _free_port()
+    # The README's recipe for one controller: its address added to osc.allow.
+    allow = [f"--set=osc.allow=['127.0.0.1', '::1', '{lan}']"] if admitted else []
+    process = subprocess.Popen(
+        [
+            sys.executable, "-m", "installation", "run", "--config", "performance",
+            "--source", "sim", "--headless", "--duration", "6", "--size", "160x90",
+            "--set", "window.fullscreen=false",
+            "--set", f"osc.listen=0.0.0.0:{port}", "--set", 'osc.query=""',
+            "--set", "osc.advertise=false", "--set", 'health.listen=""', *allow,
+        ],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    local, controller = udp_client(), socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    controller.bind((lan, 0))  # a tablet (or a visitor's phone) on the network
+    controller.settimeout(0.5)
+    local.settimeout(0.5)
+    try:
+        deadline = time.monotonic() + 30
+        while not _pings_answered(port, local, "127.0.0.1", 1) and time.monotonic() < deadline:
+            pass  # until the show has started; this machine is always admitted
+        assert time.monotonic() < deadline, "this machine's own ping was not answered"
+        answered = _pings_answered(port, controller, lan)
+    finally:
+        _out, err = process.communicate(timeout=60)
+        local.close()
+        controller.close()
+    assert process.returncode == 0, err
+    if admitted:
+        assert answered == 3
+        assert "admits only loopback" not in err
+    else:
+        assert answered == 0  # dropped unread
+        assert f"OSC from {lan} refused: not in osc.allow" in err
+        assert "osc.allow admits only loopback: add each controller's address" in err

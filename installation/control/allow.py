@@ -18,6 +18,11 @@ class AllowList:
         self.networks = tuple(parse_network(n) for n in networks)
         self._cache: dict[str, bool] = {}
 
+    @property
+    def only_this_machine(self) -> bool:
+        """True when no network but loopback is admitted."""
+        return all(network.is_loopback for network in self.networks)
+
     def allows(self, host: str) -> bool:
         known = self._cache.get(host)
         if known is not None:

@@ -9,6 +9,7 @@ is a warning, not the end of an unattended show.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import logging
 import socket
 from collections.abc import Callable, Mapping
@@ -107,9 +108,16 @@ class OscControl:
                 now,
                 reply=self._reply,
             )
+            allow = AllowList(self.osc.allow)
+            if allow.only_this_machine and not _is_loopback(host):
+                log.info(
+                    "OSC: listening beyond this machine (%s), but osc.allow admits only "
+                    "loopback: add each controller's address to osc.allow to let it steer",
+                    self.osc.listen,
+                )
             self.receiver = UdpReceiver(
                 sock,
-                AllowList(self.osc.allow),
+                allow,
                 self.osc.max_datagram,
                 self.counters,
                 dispatcher.handle,
@@ -261,6 +269,15 @@ def _resolve(text: str, key: str) -> Address:
         raise ConfigError(f"{key}: cannot resolve {text!r}: {exc.strerror or exc}") from None
     address = info[4]
     return str(address[0]), int(address[1])
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name: it may reach the network
 
 
 def _transport(receiver: UdpReceiver | None) -> Transport:
