@@ -7,19 +7,24 @@ on liblo; `oscsend` is its reference sender. test.sh installs the package.
 from __future__ import annotations
 
 import shutil
+import struct
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
 import pytest
 
+from installation.bench.malformed import FUTURE_TAGS, bundle
+from installation.control.datagram import parse_message
+from installation.params import Catalogue
 from tests.conftest import ROOT
 from tests.lighting_helpers import Capture, parse_sacn
+from tests.osc_helpers import message
 from tests.test_osc_feedback import _free_port
-
-pytestmark = pytest.mark.gl
+from tests.test_osc_receiver import Live, start_live
 
 
 def _oscsend(port: int, address: str, types: str = "", *values: str) -> None:
@@ -29,6 +34,7 @@ def _oscsend(port: int, address: str, types: str = "", *values: str) -> None:
     subprocess.run([binary, "127.0.0.1", str(port), address, types, *values], check=True)
 
 
+@pytest.mark.gl
 def test_blackout_while_frozen_reaches_the_rig_and_the_picture_at_once(tmp_path: Path) -> None:
     rig = Capture(parse_sacn)
     osc_port = _free_port()
@@ -68,3 +74,65 @@ def test_blackout_while_frozen_reaches_the_rig_and_the_picture_at_once(tmp_path:
     assert "Traceback" not in err
     picture = cv2.imread(str(snapshot))
     assert picture is not None and picture.max() == 0  # the projection is black too
+
+
+@pytest.fixture
+def live(catalogue: Catalogue) -> Iterator[Live]:
+    rig = start_live(catalogue)
+    yield rig
+    rig.control.stop()
+    rig.client.close()
+
+
+def test_liblo_symbols_chars_and_impulses_are_read(live: Live, catalogue: Catalogue) -> None:
+    port = live.address[1]
+    acts = catalogue.get("scene").choices
+    _oscsend(port, "/nova/scene/go", "S", acts[2])  # a symbol, as Max and Pd send names
+    _oscsend(port, "/nova/blackout", "I")  # an impulse (bang): the trigger itself
+    _oscsend(port, "/nova/scene/next", "I")
+    _oscsend(port, "/nova/master/brightness", "d", "0.25")  # a double
+    got = live.expect(4)
+    assert [(e.name, e.value) for e in got] == [
+        ("scene", acts[2]),
+        ("master.blackout", True),
+        ("scene", acts[3]),
+        ("master.brightness", 0.25),
+    ]
+    live.settle()
+    assert live.control.counters.rejected == {}
+
+
+def test_a_char_argument_is_read_as_a_one_letter_string() -> None:
+    message = parse_message(
+        b"/a\x00\x00,ci\x00" + struct.pack(">I", ord("é")) + struct.pack(">i", 7)
+    )
+    assert message.args == ["é", 7]
+
+
+def test_ping_is_echoed_byte_for_byte(live: Live) -> None:
+    # nil, a double, a 64-bit integer, a symbol, true and an impulse: python-osc would have
+    # changed the double to a float and dropped the nil, the symbol and the impulse.
+    tail = b",NdhSTI\x00" + struct.pack(">d", 0.1) + struct.pack(">q", 2**40) + b"cue\x00"
+    live.send(b"/nova/ping\x00\x00" + tail)
+    live.client.settimeout(2.0)
+    reply = live.client.recv(1024)
+    assert reply == b"/nova/pong\x00\x00" + tail
+
+
+def test_a_bad_message_in_a_bundle_is_refused_alone(live: Live) -> None:
+    unknown_tag = b"/nova/sea/level\x00,fz\x00" + struct.pack(">f", 0.9) + b"\x00" * 4
+    live.send(
+        bundle(
+            message("/nova/glow/radius", 0.4),
+            unknown_tag,
+            message("/nova/sea/level", 0.5),
+            tag=FUTURE_TAGS[0],
+        )
+    )
+    got = live.expect(2)
+    live.settle()
+    assert [(e.name, e.value) for e in got] == [
+        ("glow.radius", pytest.approx(0.4)),
+        ("sea.level", 0.5),
+    ]
+    assert live.control.counters.rejected == {"bad_type_tag": 1}

@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
-
-from pythonosc.osc_message_builder import OscMessageBuilder
 
 from installation.control.cues import CuePlayer, CueRefused, cue_events
-from installation.control.datagram import Message
+from installation.control.datagram import Message, encode_string
 from installation.control.gate import EventGate
 from installation.control.handlers import ROUTE_HANDLERS, Context, Outcome
 from installation.control.routes import Namespace
@@ -72,6 +69,10 @@ class Dispatcher:
             return
         try:
             outcome = ROUTE_HANDLERS[route.kind](self.context, route, message.args)
+            if outcome.pong:
+                # The ping's own type tags and argument bytes: nil, doubles and timetags come
+                # back as they went, so a controller can match replies and time round trips.
+                self.reply(encode_string(self.namespace.pong_address) + message.typed, sender)
             self._apply(outcome, sender)
         except (Refused, CueRefused) as exc:
             self.refuse(exc.reason, f"OSC from {_who(sender)}: {exc}")
@@ -85,8 +86,6 @@ class Dispatcher:
 
     def _apply(self, outcome: Outcome, sender: Address) -> None:
         now = self.now()
-        if outcome.pong is not None:
-            self._pong(outcome.pong, sender)
         origin = f"osc {_who(sender)}"
         for change in outcome.changes:
             # The sender is the change's origin: feedback does not echo it back there.
@@ -103,16 +102,6 @@ class Dispatcher:
         if not self.gate.put(change):
             raise Refused("overload", "overloaded: the frame loop is not draining events")
         self.state.set(change.name, change.value, sender)
-
-    def _pong(self, args: tuple[Any, ...], sender: Address) -> None:
-        builder = OscMessageBuilder(self.namespace.pong_address)
-        # Echo simple arguments back so a controller can match replies and time round trips.
-        for arg in args[:8]:
-            if isinstance(arg, bool | int | float | str) and not (
-                isinstance(arg, int) and not isinstance(arg, bool) and arg.bit_length() > 63
-            ):
-                builder.add_arg(arg)
-        self.reply(builder.build().dgram, sender)
 
 
 def _who(sender: Address) -> str:

@@ -41,7 +41,7 @@ class Outcome:
 
     changes: tuple[Change, ...] = ()
     cue: Cue | None = None  # a cue to run (its changes come from the cue list)
-    pong: tuple[Any, ...] | None = None  # arguments to echo to the sender
+    pong: bool = False  # answer the sender with the same arguments, byte for byte
     applied: bool = True  # False: nothing to do (a button release, someone's feedback)
 
 
@@ -122,7 +122,7 @@ def _button(press: ActionHandler) -> ActionHandler:
 
 
 def _ping(ctx: Context, address: str, args: list[Any]) -> Outcome:
-    return Outcome(pong=tuple(args))
+    return Outcome(pong=True)
 
 
 def _scene_go(ctx: Context, address: str, args: list[Any]) -> Outcome:

@@ -131,11 +131,13 @@ class UdpReceiver:
             )
             return
         try:
-            messages = parse_datagram(bytes(data))
+            parsed = parse_datagram(bytes(data))
         except Malformed as exc:
             self._refuse(exc.reason, f"OSC from {sender[0]}: malformed datagram: {exc}")
             return
-        for message in messages:
+        for refused in parsed.refused:  # refused alone; the bundle's other messages apply
+            self._refuse(refused.reason, f"OSC from {sender[0]}: malformed message: {refused}")
+        for message in parsed.messages:
             try:
                 self.handler(message, sender)
             except Exception:  # a bug in a handler must not end the show; it is counted
