@@ -59,25 +59,31 @@ class Dispatcher:
         -> the event gate -> the control state.
         """
         self.counters.count_message()
-        route = self.namespace.lookup(message.address)
-        if route is None:
+        routes = self.namespace.matching(message.address)
+        if not routes:
             self.refuse(
                 "unknown_address",
                 f"OSC from {_who(sender)}: no such address {message.address[:80]!r}; "
                 "`installation params` lists them",
             )
             return
-        try:
-            outcome = ROUTE_HANDLERS[route.kind](self.context, route, message.args)
-            if outcome.pong:
-                # The ping's own type tags and argument bytes: nil, doubles and timetags come
-                # back as they went, so a controller can match replies and time round trips.
-                self.reply(encode_string(self.namespace.pong_address) + message.typed, sender)
-            self._apply(outcome, sender)
-        except (Refused, CueRefused) as exc:
-            self.refuse(exc.reason, f"OSC from {_who(sender)}: {exc}")
-            return
-        if outcome.applied:
+        # A pattern (`/nova/glow/*`) reaches every address it matches, each on its own:
+        # one that refuses the value does not stop the others.
+        applied = False
+        for route in routes:
+            try:
+                outcome = ROUTE_HANDLERS[route.kind](self.context, route, message.args)
+                if outcome.pong:
+                    # The ping's own type tags and argument bytes: nil, doubles and timetags
+                    # come back as they went, so a controller can match replies and time
+                    # round trips.
+                    self.reply(encode_string(self.namespace.pong_address) + message.typed, sender)
+                self._apply(outcome, sender)
+            except (Refused, CueRefused) as exc:
+                self.refuse(exc.reason, f"OSC from {_who(sender)}: {exc}")
+                continue
+            applied = applied or outcome.applied
+        if applied:
             self.counters.count_applied()
 
     def refuse(self, reason: str, message: str) -> None:

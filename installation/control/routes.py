@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from installation.control.pattern import compile_pattern, is_pattern
 from installation.params import Catalogue, Param
 
 RouteKind = Literal["param", "ramp", "action", "info"]
@@ -127,6 +128,18 @@ class Namespace:
 
     def lookup(self, address: str) -> Route | None:
         return self.routes.get(address)
+
+    def matching(self, address: str) -> list[Route]:
+        """The routes an address names: itself, or every one an OSC pattern matches (in the
+        namespace's order). Only what a controller may set or trigger is matched: a pattern
+        never reaches the addresses the show sends out (status, health, pong)."""
+        route = self.routes.get(address)
+        if route is not None or not is_pattern(address):
+            return [] if route is None else [route]
+        regex = compile_pattern(address)
+        if regex is None:
+            return []
+        return [r for a, r in self.routes.items() if r.kind != "info" and regex.match(a)]
 
     def action_address(self, name: str) -> str:
         return self.prefix + "/" + name.replace(".", "/")
