@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -225,11 +226,26 @@ class LightingSection(_Section):
     osc: list[str] = Field(default_factory=list)
     osc_rate: float = Field(30.0, ge=1.0, le=240.0)
     osc_delay_ms: float = Field(0.0, ge=0.0, le=2000.0)
+    # The sACN CID; "" derives one from this machine and osc.name, the same every start.
+    cid: str = ""
 
     @field_validator("osc")
     @classmethod
     def _desks(cls, value: list[str]) -> list[str]:
         return _host_ports(value, "desk target")
+
+    @field_validator("cid")
+    @classmethod
+    def _uuid(cls, value: str) -> str:
+        if value:
+            try:
+                uuid.UUID(value)
+            except ValueError:
+                raise ValueError(
+                    f'must be a UUID such as "6f1c2d3e-0a4b-4c5d-8e9f-a0b1c2d3e4f5", or "" '
+                    f"to derive one (got {value!r})"
+                ) from None
+        return value
 
     @model_validator(mode="after")
     def _target_fits(self) -> LightingSection:

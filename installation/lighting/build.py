@@ -14,6 +14,7 @@ from installation.config import LightingSection, Settings, parse_host_port
 from installation.errors import ConfigError
 from installation.events import EventQueue
 from installation.frame import FrameState
+from installation.lighting.identity import source_cid
 from installation.lighting.osc_out import DeskOscOutput
 from installation.lighting.output import DmxOutput
 from installation.lighting.patch import Patch, load_patch, resolve_patch_path
@@ -47,7 +48,7 @@ def build_lighting(catalogue: Catalogue, settings: Settings) -> list[LightingPar
     parts: list[LightingPart] = []
     if lighting.protocol != "off":
         patch = load_patch(resolve_patch_path(lighting.patch))
-        parts.append(dmx_output(lighting, patch))
+        parts.append(dmx_output(lighting, patch, settings.config.osc.name))
     if lighting.osc:
         targets = tuple(_resolve(text, "lighting.osc") for text in lighting.osc)
         parts.append(
@@ -61,11 +62,11 @@ def build_lighting(catalogue: Catalogue, settings: Settings) -> list[LightingPar
     return parts
 
 
-def dmx_output(lighting: LightingSection, patch: Patch) -> DmxOutput:
+def dmx_output(lighting: LightingSection, patch: Patch, show_name: str) -> DmxOutput:
     """The DMX output for `patch` (protocol must not be "off")."""
     return DmxOutput(
         patch,
-        transport_opener(lighting, patch),
+        transport_opener(lighting, patch, show_name),
         delay=lighting.delay_ms / 1000.0,
         rate=lighting.rate,
         on_exit=lighting.on_exit,
@@ -75,15 +76,23 @@ def dmx_output(lighting: LightingSection, patch: Patch) -> DmxOutput:
     )
 
 
-def transport_opener(lighting: LightingSection, patch: Patch) -> Callable[[], DmxTransport]:
-    """A function opening the transport (sockets open only when the show starts)."""
+def transport_opener(
+    lighting: LightingSection, patch: Patch, show_name: str
+) -> Callable[[], DmxTransport]:
+    """A function opening the transport (sockets open only when the show starts).
+
+    sACN goes out under the show's name (`osc.name`) and a CID that stays the same from
+    start to start (lighting/identity.py), so a desk sees one source across restarts."""
     check_universes(lighting.protocol, patch)
     target = lighting.target
     if target not in ("multicast", "broadcast"):
         target = _resolve(f"{target}:1", "lighting.target")[0]
     if lighting.protocol == "sacn":
         port = lighting.port or SACN_PORT
-        return partial(SacnTransport, patch.universes, target, port, lighting.priority)
+        cid = source_cid(lighting.cid, show_name)
+        return partial(
+            SacnTransport, patch.universes, target, port, lighting.priority, show_name, cid
+        )
     port = lighting.port or ARTNET_PORT
     return partial(ArtnetTransport, patch.universes, target, port)
 

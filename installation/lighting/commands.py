@@ -78,7 +78,7 @@ def _test(args: argparse.Namespace) -> int:
         )
     patch = load_patch(resolve_patch_path(lighting.patch))
     fixtures = patch.select(args.fixture)
-    transport = transport_opener(lighting, patch)()
+    transport = transport_opener(lighting, patch, settings.config.osc.name)()
     print(f"testing {len(fixtures)} fixture(s) of {patch.path} over {describe(lighting)}")
     try:
         step_through(patch, fixtures, transport, args.step, _report)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import socket
 import time
+import uuid
 from typing import Any, Protocol
 
 from sacn import sACNsender
@@ -83,12 +84,15 @@ class SacnTransport:
         port: int = SACN_PORT,
         priority: int = 100,
         source_name: str = "Nova Sanctuary",
+        cid: uuid.UUID | None = None,  # None: a random one (tests); shows pass a stable one
     ) -> None:
         self.health = SendHealth(log, "lighting: sACN to")
         self._socket = _PacedSocket(port, self.health)
         multicast = target == "multicast"
         self._sender = sACNsender(
-            source_name=source_name,
+            # E1.31 allows 64 bytes of UTF-8 (with its NUL) for the name.
+            source_name=source_name.encode("utf-8")[:63].decode("utf-8", "ignore"),
+            cid=tuple(cid.bytes) if cid is not None else (),
             fps=44,
             # Discovery is broadcast: only where the rig is multicast anyway.
             universeDiscovery=multicast,
