@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from installation.config import OscSection
 from installation.control.oscquery import OscQueryServer, build_tree, find_node
 from installation.control.routes import build_namespace
+from installation.control.service import OscControl
 from installation.params import Catalogue
 
 TYPES = {"float": "f", "int": "i", "bool": "T", "choice": "s"}
@@ -73,4 +75,29 @@ def test_attributes_host_info_and_missing_paths(server: OscQueryServer) -> None:
     assert status == 200 and "radius" in node["CONTENTS"]
     assert get(server, "/?HOST_INFO")[1]["OSC_PORT"] == 9000
     assert get(server, "/nova/nothing")[0] == 404
-    assert get(server, "/nova/glow/radius?NOPE")[0] == 204
+    # An attribute the proposal defines that this node lacks: 204; one it does not: 400.
+    assert get(server, "/nova/cue/go?VALUE")[0] == 204
+    assert get(server, "/nova/glow/radius?NOPE")[0] == 400
+
+
+def test_any_web_page_may_read_the_namespace(server: OscQueryServer) -> None:
+    for path in ("/", "/nova/glow/radius?VALUE", "/nova/nothing"):
+        request = urllib.request.Request(f"http://127.0.0.1:{server.port}{path}")
+        request.add_header("Origin", "http://tablet.local:8080")
+        try:
+            with urllib.request.urlopen(request, timeout=5) as reply:
+                headers = reply.headers
+        except urllib.error.HTTPError as exc:
+            headers = exc.headers
+        assert headers["Access-Control-Allow-Origin"] == "*", path
+
+
+def test_host_info_leaves_out_a_wildcard_osc_ip(catalogue: Catalogue) -> None:
+    def host_info(listen: str) -> dict[str, Any]:
+        section = OscSection.model_validate({"listen": listen, "query": "", "advertise": False})
+        return OscControl(catalogue, section, catalogue.defaults())._host_info()
+
+    assert host_info("192.168.1.20:9000")["OSC_IP"] == "192.168.1.20"
+    everywhere = host_info("0.0.0.0:9000")
+    # No OSC_IP: clients then send to the address they reached OSCQuery on (the proposal).
+    assert "OSC_IP" not in everywhere and everywhere["OSC_PORT"] == 9000

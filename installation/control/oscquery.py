@@ -27,6 +27,25 @@ log = logging.getLogger("installation.osc")
 # OSCQuery ACCESS values.
 NO_VALUE, READ_ONLY, WRITE_ONLY, READ_WRITE = 0, 1, 2, 3
 _TYPE_TAGS = {"float": "f", "int": "i", "bool": "T", "choice": "s"}
+# The node attributes of the OSCQuery proposal (an unknown one is a 400, not a 204).
+_ATTRIBUTES = frozenset(
+    [
+        "FULL_PATH",
+        "CONTENTS",
+        "TYPE",
+        "VALUE",
+        "RANGE",
+        "ACCESS",
+        "DESCRIPTION",
+        "TAGS",
+        "EXTENDED_TYPE",
+        "UNIT",
+        "CRITICAL",
+        "CLIPMODE",
+        "OVERLOADS",
+    ]
+)
+
 EXTENSIONS = {
     "ACCESS": True,
     "VALUE": True,
@@ -167,7 +186,9 @@ class OscQueryServer:
             return 200, node
         if query in node:
             return 200, {query: node[query]}
-        return 204, None  # an attribute this node does not have
+        if query in _ATTRIBUTES:
+            return 204, None  # an attribute OSCQuery knows, which this node does not have
+        return 400, None  # not an OSCQuery attribute at all
 
     def respond(self, request: Request) -> Response:
         """The HTTP answer (GET and HEAD alike; the server drops HEAD's body)."""
@@ -176,6 +197,11 @@ class OscQueryServer:
         except Exception:  # a bug here must not take the show down; answer 500
             log.debug("OSCQuery request failed", exc_info=True)
             status, body = 500, None
+        # Any web page may read the namespace (a browser-based controller on another
+        # origin): it is what the show publishes anyway, and nothing here writes.
+        cors = ("Access-Control-Allow-Origin", "*")
         if body is None:
-            return Response(status)
-        return Response(status, json.dumps(body).encode(), (("Content-Type", "application/json"),))
+            return Response(status, b"", (cors,))
+        return Response(
+            status, json.dumps(body).encode(), (("Content-Type", "application/json"), cors)
+        )

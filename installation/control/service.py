@@ -229,13 +229,18 @@ class OscControl:
         host, port = parse_host_port(self.osc.listen)
         if self.receiver is not None:
             port = self.receiver.address[1]
-        return {
+        info: dict[str, Any] = {
             "NAME": self.osc.name,
             "OSC_IP": host,
             "OSC_PORT": port,
             "OSC_TRANSPORT": "UDP",
             "EXTENSIONS": EXTENSIONS,
         }
+        if host in ("0.0.0.0", "::", ""):
+            # Listening everywhere is no address to send to: without OSC_IP, a client uses
+            # the address it reached OSCQuery on (the proposal's default), which is ours.
+            del info["OSC_IP"]
+        return info
 
 
 def build_control(
