@@ -163,3 +163,14 @@ def long_run(
         return runs[scene]
 
     return pictures
+
+
+@pytest.fixture
+def live(catalogue: Catalogue) -> Iterator[Any]:
+    """An OSC receiver on a free loopback port feeding an event queue (tests/test_osc_receiver)."""
+    from tests.test_osc_receiver import start_live
+
+    rig = start_live(catalogue)
+    yield rig
+    rig.control.stop()
+    rig.client.close()

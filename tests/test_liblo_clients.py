@@ -11,7 +11,6 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import cv2
@@ -24,7 +23,7 @@ from tests.conftest import ROOT
 from tests.lighting_helpers import Capture, parse_sacn
 from tests.osc_helpers import message
 from tests.test_osc_feedback import _free_port
-from tests.test_osc_receiver import Live, start_live
+from tests.test_osc_receiver import Live
 
 
 def _oscsend(port: int, address: str, types: str = "", *values: str) -> None:
@@ -74,14 +73,6 @@ def test_blackout_while_frozen_reaches_the_rig_and_the_picture_at_once(tmp_path:
     assert "Traceback" not in err
     picture = cv2.imread(str(snapshot))
     assert picture is not None and picture.max() == 0  # the projection is black too
-
-
-@pytest.fixture
-def live(catalogue: Catalogue) -> Iterator[Live]:
-    rig = start_live(catalogue)
-    yield rig
-    rig.control.stop()
-    rig.client.close()
 
 
 def test_liblo_symbols_chars_and_impulses_are_read(live: Live, catalogue: Catalogue) -> None:

@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from installation.control.pattern import compile_pattern
 from installation.control.routes import build_namespace
 from installation.params import Catalogue
 from tests.test_liblo_clients import _oscsend
-from tests.test_osc_receiver import Live, start_live
-
-
-@pytest.fixture
-def live(catalogue: Catalogue) -> Iterator[Live]:
-    rig = start_live(catalogue)
-    yield rig
-    rig.control.stop()
-    rig.client.close()
+from tests.test_osc_receiver import Live
 
 
 @pytest.mark.parametrize(

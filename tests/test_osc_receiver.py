@@ -6,7 +6,6 @@ import logging
 import math
 import socket
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -57,14 +56,6 @@ def start_live(catalogue: Catalogue, **osc: object) -> Live:
     events = EventQueue()
     control.start(events, lambda: 12.5)  # a fixed show time: events carry it
     return Live(control, events, udp_client())
-
-
-@pytest.fixture
-def live(catalogue: Catalogue) -> Iterator[Live]:
-    rig = start_live(catalogue)
-    yield rig
-    rig.control.stop()
-    rig.client.close()
 
 
 def good_values(param) -> list[object]:  # type: ignore[no-untyped-def]
