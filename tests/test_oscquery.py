@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -14,7 +15,10 @@ from installation.config import OscSection
 from installation.control.oscquery import OscQueryServer, build_tree, find_node
 from installation.control.routes import build_namespace
 from installation.control.service import OscControl
+from installation.events import EventQueue
+from installation.palette import Palette
 from installation.params import Catalogue
+from installation.show import Show
 
 TYPES = {"float": "f", "int": "i", "bool": "T", "choice": "s"}
 
@@ -101,3 +105,35 @@ def test_host_info_leaves_out_a_wildcard_osc_ip(catalogue: Catalogue) -> None:
     everywhere = host_info("0.0.0.0:9000")
     # No OSC_IP: clients then send to the address they reached OSCQuery on (the proposal).
     assert "OSC_IP" not in everywhere and everywhere["OSC_PORT"] == 9000
+
+
+def test_readable_status_and_health_nodes_carry_their_last_value(
+    catalogue: Catalogue, palette: Palette
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    section = OscSection.model_validate({"query": f"127.0.0.1:{port}", "advertise": False})
+    health = {"status": "ok", "fps": 59.5, "faces": 2, "uptime_s": 12.0}
+    control = OscControl(
+        catalogue,
+        section,
+        catalogue.defaults(),
+        listen_address=("127.0.0.1", 0),
+        health_source=lambda: health,
+    )
+    control.start(EventQueue(), lambda: 0.0)
+    try:
+        assert control.query is not None
+        # Before the first status: the node is there, its VALUE not yet (204, not made up).
+        assert get(control.query, "/nova/status/fps?VALUE")[0] == 204
+        show = Show(catalogue, palette, catalogue.defaults())
+        for i in range(0, 91):  # 1.5 s of frames at 60 a second: one status
+            control.send(show.step(i / 60.0))
+        status, body = get(control.query, "/nova/status/fps?VALUE")
+        assert status == 200 and body["VALUE"][0] == pytest.approx(60.0, rel=0.05)
+        assert get(control.query, "/nova/status/scene?VALUE")[1] == {"VALUE": ["sanctuary"]}
+        assert get(control.query, "/nova/health/fps?VALUE")[1] == {"VALUE": [59.5]}
+        assert get(control.query, "/nova/health/status?VALUE")[1] == {"VALUE": ["ok"]}
+    finally:
+        control.stop()

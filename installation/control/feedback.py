@@ -116,6 +116,8 @@ class FeedbackOutput:
         self._pending: dict[str, tuple[ParamValue, Origin]] = {}
         self._last_sent: dict[str, float] = {}
         self._last_status: float | None = None
+        # The last status sent (empty until the first), for OSCQuery's VALUE.
+        self.latest_status: dict[str, Any] = {}
         self._frames_since_status = 0
         self._queue: queue.Queue[Outgoing | _HealthDue | None] = queue.Queue(maxsize=_QUEUE_LIMIT)
         self._thread = threading.Thread(target=self._run, name="osc-feedback", daemon=True)
@@ -134,8 +136,25 @@ class FeedbackOutput:
     def send(self, frame: FrameState) -> None:
         """Called every frame; never blocks."""
         self._pending.update(self.state.take_changes())
-        if not self.targets:
-            return
+        if self.targets:
+            self._send_changes(frame)
+        # The status is kept with no target too: OSCQuery serves it as the nodes' VALUE.
+        self._frames_since_status += 1
+        if self._last_status is None:
+            self._last_status = frame.time
+        elif frame.time - self._last_status >= self.status_interval:
+            fps = self._frames_since_status / (frame.time - self._last_status)
+            status = status_values(frame, fps, self.state, self.counters)
+            self.latest_status = status  # one assignment: OSCQuery's thread reads it whole
+            if self.targets:
+                for field, value in status.items():
+                    address = self.namespace.status_address(field)
+                    self._queue_message(address, (value,), self.targets)
+                if self.health is not None:
+                    self._queue_item(_HealthDue())
+            self._last_status, self._frames_since_status = frame.time, 0
+
+    def _send_changes(self, frame: FrameState) -> None:
         for name in list(self._pending):
             last = self._last_sent.get(name)
             if last is not None and frame.time - last < self.min_interval:
@@ -146,16 +165,6 @@ class FeedbackOutput:
             targets = tuple(t for t in self.targets if t != origin)
             if targets:
                 self._queue_message(self.catalogue.get(name).address, (value,), targets)
-        self._frames_since_status += 1
-        if self._last_status is None:
-            self._last_status = frame.time
-        elif frame.time - self._last_status >= self.status_interval:
-            fps = self._frames_since_status / (frame.time - self._last_status)
-            for field, value in status_values(frame, fps, self.state, self.counters).items():
-                self._queue_message(self.namespace.status_address(field), (value,), self.targets)
-            if self.health is not None:
-                self._queue_item(_HealthDue())
-            self._last_status, self._frames_since_status = frame.time, 0
 
     def _queue_message(
         self, address: str, args: tuple[Any, ...], targets: tuple[Address, ...]

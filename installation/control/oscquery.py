@@ -104,9 +104,15 @@ def route_node(route: Route, values: Mapping[str, ParamValue]) -> dict[str, Any]
 
 
 def build_tree(
-    catalogue: Catalogue, namespace: Namespace, values: Mapping[str, ParamValue], name: str
+    catalogue: Catalogue,
+    namespace: Namespace,
+    values: Mapping[str, ParamValue],
+    name: str,
+    status: Mapping[str, Any] | None = None,
+    health: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The whole namespace as OSCQuery nodes (containers hold CONTENTS)."""
+    """The whole namespace as OSCQuery nodes (containers hold CONTENTS); the readable status
+    and health nodes carry the VALUE last sent, once there is one."""
     root: dict[str, Any] = {"FULL_PATH": "/", "ACCESS": NO_VALUE, "DESCRIPTION": name}
     leaves = {
         route.address: route_node(route, values)
@@ -121,6 +127,8 @@ def build_tree(
             "ACCESS": READ_ONLY,
             "DESCRIPTION": description + " Sent once a second to each osc.feedback target.",
         }
+        if status and field in status:
+            leaves[address]["VALUE"] = [status[field]]
     for field, tag, description in HEALTH_FIELDS:
         address = namespace.health_address(field)
         leaves[address] = {
@@ -129,6 +137,8 @@ def build_tree(
             "ACCESS": READ_ONLY,
             "DESCRIPTION": description + " Health, once a second to each osc.feedback target.",
         }
+        if health and field in health:
+            leaves[address]["VALUE"] = [health[field]]
     for address, leaf in sorted(leaves.items()):
         node = root
         parts = address.strip("/").split("/")

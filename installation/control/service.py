@@ -22,6 +22,7 @@ from installation.control.cues import CueList, CuePlayer, load_cue_list, resolve
 from installation.control.dispatch import Dispatcher
 from installation.control.feedback import FeedbackOutput, HealthSource, Transport
 from installation.control.gate import EventGate
+from installation.control.health_osc import health_values
 from installation.control.mdns import Advertiser
 from installation.control.oscquery import EXTENSIONS, OscQueryServer, build_tree
 from installation.control.receiver import UdpReceiver, open_udp_socket
@@ -223,7 +224,16 @@ class OscControl:
         log.info("OSCQuery: http://%s/", self.osc.query)
 
     def _tree(self) -> dict[str, Any]:
-        return build_tree(self.catalogue, self.namespace, self.state.targets(), self.osc.name)
+        status = self.feedback.latest_status if self.feedback is not None else None
+        health = None
+        if self.health_source is not None:
+            try:
+                health = health_values(self.health_source())
+            except Exception:  # a broken health part costs its VALUEs, never the namespace
+                log.debug("health for OSCQuery failed", exc_info=True)
+        return build_tree(
+            self.catalogue, self.namespace, self.state.targets(), self.osc.name, status, health
+        )
 
     def _host_info(self) -> dict[str, Any]:
         host, port = parse_host_port(self.osc.listen)
