@@ -94,7 +94,7 @@ def transport_opener(
             SacnTransport, patch.universes, target, port, lighting.priority, show_name, cid
         )
     port = lighting.port or ARTNET_PORT
-    return partial(ArtnetTransport, patch.universes, target, port)
+    return partial(ArtnetTransport, patch.universes, target, port, show_name)
 
 
 def _port(lighting: LightingSection) -> int:

@@ -20,6 +20,7 @@ from sacn.sending.sender_socket_udp import SenderSocketUDP
 from stupidArtnet import StupidArtnet
 
 from installation.control.stats import SendHealth, report_refusals
+from installation.lighting.artpoll import PollResponder
 
 log = logging.getLogger("installation.lighting")
 
@@ -172,8 +173,16 @@ class _QuietSocket:
 class ArtnetTransport:
     """Art-Net ArtDMX to one host or broadcast, one library sender per universe."""
 
-    def __init__(self, universes: tuple[int, ...], target: str, port: int = ARTNET_PORT) -> None:
+    def __init__(
+        self,
+        universes: tuple[int, ...],
+        target: str,
+        port: int = ARTNET_PORT,
+        show_name: str = "Nova Sanctuary",
+    ) -> None:
         self.health = SendHealth(log, "lighting: Art-Net to")
+        # Discovery: desks poll, the show answers (lighting/artpoll.py).
+        self.polls = PollResponder(tuple(sorted(set(universes))), show_name, port)
         broadcast = target == "broadcast"
         host = "255.255.255.255" if broadcast else target
         self._senders: dict[int, StupidArtnet] = {}
@@ -194,6 +203,7 @@ class ArtnetTransport:
             self._changed.add(universe)
 
     def tick(self) -> bool:
+        self.polls.answer()
         now = time.monotonic()
         sent = False
         for universe, sender in self._senders.items():
@@ -218,3 +228,4 @@ class ArtnetTransport:
                     sender.show()
         for sender in self._senders.values():
             sender.close()
+        self.polls.close()
