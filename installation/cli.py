@@ -247,7 +247,7 @@ def _params(args: argparse.Namespace) -> int:
         print(f"{param.name}  ({param.address})")
         print(f"    {param.type}, default {param.default!r}{unit}; {param.allowed()}{smoothing}")
         print(f"    {param.description}")
-    print("\nOSC actions (numbers also take <address>/ramp VALUE SECONDS):")
+    print("\nOSC actions (numbers also take <prefix>/ramp/<name> VALUE SECONDS):")
     for entry in namespace_json(catalogue):
         if entry["kind"] in ("action", "reply", "status", "health"):
             print(f"{entry['address']}\n    {entry['description']}")

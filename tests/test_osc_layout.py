@@ -30,7 +30,7 @@ def test_a_widget_for_every_parameter_and_buttons_for_scenes_and_cues(catalogue:
         if param.type == "float":
             assert widget["type"] == "fader"
             assert widget["range"] == {"min": param.min, "max": param.max}
-    scene_buttons = [w for w in found if w["address"] == "/nova/scene/go"]
+    scene_buttons = [w for w in found if w["address"] == "/nova/act/go"]
     assert [w["on"] for w in scene_buttons] == [1, 2, 3, 4, 5]
     cue_buttons = [w for w in found if w["address"] == "/nova/cue/goto"]
     assert len(cue_buttons) == len(cues.cues)

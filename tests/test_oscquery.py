@@ -69,7 +69,7 @@ def test_every_parameter_node_matches_the_catalogue(
 def test_actions_are_write_only_and_status_read_only(server: OscQueryServer) -> None:
     _, tree = get(server, "/")
     assert find_node(tree, "/nova/cue/go")["ACCESS"] == 2  # type: ignore[index]
-    assert find_node(tree, "/nova/glow/radius/ramp")["TYPE"] == "ff"  # type: ignore[index]
+    assert find_node(tree, "/nova/ramp/glow/radius")["TYPE"] == "ff"  # type: ignore[index]
     assert find_node(tree, "/nova/status/fps")["ACCESS"] == 1  # type: ignore[index]
 
 
@@ -80,7 +80,7 @@ def test_attributes_host_info_and_missing_paths(server: OscQueryServer) -> None:
     assert get(server, "/?HOST_INFO")[1]["OSC_PORT"] == 9000
     assert get(server, "/nova/nothing")[0] == 404
     # An attribute the proposal defines that this node lacks: 204; one it does not: 400.
-    assert get(server, "/nova/cue/go?VALUE")[0] == 204
+    assert get(server, "/nova/cue/go?RANGE")[0] == 204
     assert get(server, "/nova/glow/radius?NOPE")[0] == 400
 
 
@@ -137,3 +137,57 @@ def test_readable_status_and_health_nodes_carry_their_last_value(
         assert get(control.query, "/nova/health/status?VALUE")[1] == {"VALUE": ["ok"]}
     finally:
         control.stop()
+
+
+def test_python_oscquery_reads_the_whole_namespace(catalogue: Catalogue, palette: Palette) -> None:
+    """python-oscquery (a third-party client) refuses a node that is both a value and a
+    container, and a node with ACCESS but no VALUE; it reads every node of the show."""
+    from pythonoscquery.osc_query_client import OSCQueryClient
+    from zeroconf import ServiceInfo
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    section = OscSection.model_validate(
+        {"query": f"127.0.0.1:{port}", "advertise": False, "name": "Gallery Two"}
+    )
+    control = OscControl(
+        catalogue,
+        section,
+        catalogue.defaults(),
+        listen_address=("127.0.0.1", 0),
+        health_source=lambda: {"status": "ok", "fps": 60.0},
+    )
+    control.start(EventQueue(), lambda: 0.0)
+    show = Show(catalogue, palette, catalogue.defaults())
+    for i in range(0, 91):  # one status, so the status nodes have their VALUE
+        control.send(show.step(i / 60.0))
+    # As mDNS would hand it over (the service itself is found by browsing in a show).
+    info = ServiceInfo(
+        "_oscjson._tcp.local.",
+        "Gallery Two._oscjson._tcp.local.",
+        addresses=[socket.inet_aton("127.0.0.1")],
+        port=port,
+    )
+    client = OSCQueryClient(info)
+    assert control.receiver is not None
+    osc_port = control.receiver.address[1]
+    try:
+        root = client.query_node("/")
+        host = client.get_host_info()
+        radius = client.query_node("/nova/glow/radius")
+    finally:
+        control.stop()
+    assert root is not None and host is not None and radius is not None
+    assert host.name == "Gallery Two"
+    assert host.osc_port == osc_port
+    assert radius.value == [catalogue.get("glow.radius").default]
+
+    def paths(node: Any) -> set[str]:
+        return {node.full_path} | {p for child in (node.contents or []) for p in paths(child)}
+
+    seen = paths(root)
+    listed = {r.address for r in build_namespace(catalogue).routes.values() if r.listed}
+    listed -= {r.address for r in build_namespace(catalogue).routes.values() if r.kind == "info"}
+    assert listed <= seen  # every parameter, ramp and action, as python-oscquery sees it
+    assert {"/nova/act/go", "/nova/ramp/glow/radius", "/nova/status/fps"} <= seen

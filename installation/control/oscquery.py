@@ -61,6 +61,17 @@ EXTENSIONS = {
 }
 
 
+# The catalogue's units as the OSCQuery proposal names them (its UNIT attribute follows
+# libossia's dataspaces); `installation params` still shows every unit.
+_UNITS = {"s": "time.second", "ms": "time.millisecond", "Hz": "time.hz"}
+# The parameter an action sets, whose value its node shows.
+_ACTION_VALUES = {
+    "scene.go": "scene",
+    "blackout": "master.blackout",
+    "freeze": "show.freeze",
+}
+
+
 def param_node(param: Param, value: ParamValue) -> dict[str, Any]:
     node: dict[str, Any] = {
         "FULL_PATH": param.address,
@@ -73,34 +84,44 @@ def param_node(param: Param, value: ParamValue) -> dict[str, Any]:
         node["RANGE"] = [{"MIN": param.min, "MAX": param.max}]
     elif param.type == "choice":
         node["RANGE"] = [{"VALS": list(param.choices)}]
-    if param.unit:
-        node["UNIT"] = [param.unit]
+    unit = _UNITS.get(param.unit)
+    if unit is not None:  # a unit the proposal has no name for (screen heights) is left out
+        node["UNIT"] = [unit]
     return node
 
 
 def route_node(route: Route, values: Mapping[str, ParamValue]) -> dict[str, Any]:
     if route.kind == "param" and route.param is not None:
         return param_node(route.param, values[route.param.name])
+    # Write-only nodes carry a VALUE too (what sending it now would keep): clients such as
+    # python-oscquery read a node with ACCESS but no VALUE as broken.
     if route.kind == "ramp" and route.param is not None:
         return {
             "FULL_PATH": route.address,
             "TYPE": "ff",
             "ACCESS": WRITE_ONLY,
+            "VALUE": [values[route.param.name], 0.0],
             "RANGE": [
                 {"MIN": route.param.min, "MAX": route.param.max},
                 {"MIN": 0, "MAX": MAX_RAMP_S},
             ],
+            "UNIT": ["", "time.second"],
             "DESCRIPTION": f"VALUE SECONDS: ramp {route.param.name} in a straight line.",
         }
     assert route.action is not None
-    node: dict[str, Any] = {
+    action = route.action
+    # An action without arguments is a bang: OSC's impulse, `I`, which the show reads as
+    # the trigger itself (its VALUE is null).
+    tags = action.type_tags or "I"
+    current = values.get(_ACTION_VALUES.get(action.name, ""))
+    value: Any = None if tags == "I" else current if current is not None else ""
+    return {
         "FULL_PATH": route.address,
+        "TYPE": tags,
         "ACCESS": WRITE_ONLY,
-        "DESCRIPTION": route.action.description,
+        "VALUE": [value],
+        "DESCRIPTION": action.description,
     }
-    if route.action.type_tags:
-        node["TYPE"] = route.action.type_tags
-    return node
 
 
 def build_tree(
@@ -117,7 +138,7 @@ def build_tree(
     leaves = {
         route.address: route_node(route, values)
         for route in namespace.routes.values()
-        if route.kind != "info"
+        if route.kind != "info" and route.listed
     }
     for field, tag, description in STATUS_FIELDS:
         address = namespace.status_address(field)

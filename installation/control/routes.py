@@ -1,8 +1,10 @@
 """The OSC address space, derived from the catalogue: one address per parameter, plus actions.
 
 Parameters keep the catalogue's address (`/nova/glow/radius`); float parameters also get
-`<address>/ramp VALUE SECONDS`. Actions (scene go/next/previous, cue go/back/goto,
-blackout, freeze, ping) live under the same prefix. Nothing here is written by hand twice:
+`<prefix>/ramp/<name> VALUE SECONDS`. Actions (act go/next/previous, cue go/back/goto,
+blackout, freeze, ping) live under the same prefix. Older spellings (`<address>/ramp`,
+`/nova/scene/go`) are still routed but not listed, so that no node is both a value and a
+container in OSCQuery. Nothing here is written by hand twice:
 the receiver, feedback, OSCQuery, the controller layout and `installation params` all read
 this table.
 """
@@ -30,6 +32,10 @@ class Action:
     description: str
     type_tags: str  # OSCQuery TYPE ("" for none)
 
+
+# Actions listed away from the parameter of the same name (`/nova/scene` is the act's
+# parameter, so its actions are listed at `/nova/act/...`; `/nova/scene/go` still works).
+_ACTION_PATHS = {"scene.go": "act/go", "scene.next": "act/next", "scene.previous": "act/previous"}
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -117,6 +123,10 @@ class Route:
     kind: RouteKind
     param: Param | None = None
     action: Action | None = None
+    # False for an older spelling that is still accepted (`/nova/glow/radius/ramp`,
+    # `/nova/scene/go`) but not listed in OSCQuery nor reached by address patterns: under
+    # its parameter it would make one node both a value and a container.
+    listed: bool = True
 
 
 @dataclass(frozen=True)
@@ -139,10 +149,15 @@ class Namespace:
         regex = compile_pattern(address)
         if regex is None:
             return []
-        return [r for a, r in self.routes.items() if r.kind != "info" and regex.match(a)]
+        return [
+            r for a, r in self.routes.items() if r.kind != "info" and r.listed and regex.match(a)
+        ]
 
     def action_address(self, name: str) -> str:
-        return self.prefix + "/" + name.replace(".", "/")
+        return self.prefix + "/" + _ACTION_PATHS.get(name, name.replace(".", "/"))
+
+    def ramp_address(self, param: Param) -> str:
+        return self.prefix + "/ramp" + param.address[len(self.prefix) :]
 
     @property
     def pong_address(self) -> str:
@@ -158,16 +173,28 @@ class Namespace:
 def build_namespace(catalogue: Catalogue) -> Namespace:
     """All routes: parameters, their ramps (floats only), then actions."""
     routes: dict[str, Route] = {}
+    prefix = catalogue.prefix
     for param in catalogue:
         routes[param.address] = Route(param.address, "param", param=param)
+    for param in catalogue:
+        # A parameter listed elsewhere (`address` in the catalogue) keeps its name's address.
+        by_name = prefix + "/" + param.name.replace(".", "/")
+        if by_name != param.address and by_name not in routes:
+            routes[by_name] = Route(by_name, "param", param=param, listed=False)
+    for param in catalogue:
         if param.type == "float":
-            ramp = param.address + "/ramp"
+            ramp = prefix + "/ramp" + param.address[len(prefix) :]
             routes[ramp] = Route(ramp, "ramp", param=param)
+            older = param.address + "/ramp"
+            routes[older] = Route(older, "ramp", param=param, listed=False)
     for action in ACTIONS:
-        address = catalogue.prefix + "/" + action.name.replace(".", "/")
+        dotted = prefix + "/" + action.name.replace(".", "/")
+        address = prefix + "/" + _ACTION_PATHS.get(action.name, action.name.replace(".", "/"))
         if address in routes:
             raise ValueError(f"OSC action {address} collides with a parameter's address")
         routes[address] = Route(address, "action", action=action)
+        if dotted != address:
+            routes[dotted] = Route(dotted, "action", action=action, listed=False)
     # What we send out (another installation's feedback may send it to us): accepted and
     # ignored, so two installations mirroring each other do not log each other's status.
     for address in (
@@ -187,10 +214,10 @@ def namespace_json(catalogue: Catalogue) -> list[dict[str, Any]]:
     namespace = build_namespace(catalogue)
     entries: list[dict[str, Any]] = []
     for route in namespace.routes.values():
-        if route.param is not None and route.kind == "param":
+        if route.param is not None and route.kind == "param" and route.listed:
             entries.append({**route.param.to_json(), "kind": "param"})
     for route in namespace.routes.values():
-        if route.kind == "ramp" and route.param is not None:
+        if route.kind == "ramp" and route.param is not None and route.listed:
             p = route.param
             entries.append(
                 _entry(
@@ -204,7 +231,7 @@ def namespace_json(catalogue: Catalogue) -> list[dict[str, Any]]:
                 )
             )
     for route in namespace.routes.values():
-        if route.action is not None:
+        if route.action is not None and route.listed:
             entries.append(
                 _entry(
                     route.action.name,
