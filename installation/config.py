@@ -7,6 +7,7 @@ key and what is allowed. Live parameters under [params] are checked against the 
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import tomllib
 import uuid
 from dataclasses import dataclass
@@ -228,11 +229,26 @@ class LightingSection(_Section):
     osc_delay_ms: float = Field(0.0, ge=0.0, le=2000.0)
     # The sACN CID; "" derives one from this machine and osc.name, the same every start.
     cid: str = ""
+    # This machine's IPv4 address on the lighting network; "" lets the system choose.
+    interface: str = ""
 
     @field_validator("osc")
     @classmethod
     def _desks(cls, value: list[str]) -> list[str]:
         return _host_ports(value, "desk target")
+
+    @field_validator("interface")
+    @classmethod
+    def _ipv4(cls, value: str) -> str:
+        if value:
+            try:
+                ipaddress.IPv4Address(value)
+            except ValueError:
+                raise ValueError(
+                    f"must be this machine's IPv4 address on the lighting network, such as "
+                    f'"10.0.0.5", or "" for the system\'s choice (got {value!r})'
+                ) from None
+        return value
 
     @field_validator("cid")
     @classmethod

@@ -15,6 +15,7 @@ from installation.errors import ConfigError
 from installation.events import EventQueue
 from installation.frame import FrameState
 from installation.lighting.identity import source_cid
+from installation.lighting.interface import check_interface
 from installation.lighting.osc_out import DeskOscOutput
 from installation.lighting.output import DmxOutput
 from installation.lighting.patch import Patch, load_patch, resolve_patch_path
@@ -84,6 +85,8 @@ def transport_opener(
     sACN goes out under the show's name (`osc.name`) and a CID that stays the same from
     start to start (lighting/identity.py), so a desk sees one source across restarts."""
     check_universes(lighting.protocol, patch)
+    if lighting.interface:
+        check_interface(lighting.interface)  # at start: a typo is a message, not silence
     target = lighting.target
     if target not in ("multicast", "broadcast"):
         target = _resolve(f"{target}:1", "lighting.target")[0]
@@ -91,10 +94,17 @@ def transport_opener(
         port = lighting.port or SACN_PORT
         cid = source_cid(lighting.cid, show_name)
         return partial(
-            SacnTransport, patch.universes, target, port, lighting.priority, show_name, cid
+            SacnTransport,
+            patch.universes,
+            target,
+            port,
+            lighting.priority,
+            show_name,
+            cid,
+            lighting.interface,
         )
     port = lighting.port or ARTNET_PORT
-    return partial(ArtnetTransport, patch.universes, target, port, show_name)
+    return partial(ArtnetTransport, patch.universes, target, port, show_name, lighting.interface)
 
 
 def _port(lighting: LightingSection) -> int:

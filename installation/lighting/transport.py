@@ -21,6 +21,7 @@ from stupidArtnet import StupidArtnet
 
 from installation.control.stats import SendHealth, report_refusals
 from installation.lighting.artpoll import PollResponder
+from installation.lighting.interface import check_interface, directed_broadcast
 
 log = logging.getLogger("installation.lighting")
 
@@ -54,11 +55,16 @@ class _PacedSocket(SenderSocketUDP):  # type: ignore[misc]
     sends to `port` (tests listen on a free one) and the pump ticks the library instead.
     """
 
-    def __init__(self, port: int, health: SendHealth) -> None:
+    def __init__(self, port: int, health: SendHealth, interface: str = "") -> None:
         # Port 0: an ephemeral source port, so a receiver on this machine keeps 5568.
-        super().__init__(None, "0.0.0.0", 0, 44)
+        # Bound to the lighting network's address, unicast leaves from it.
+        super().__init__(None, interface or "0.0.0.0", 0, 44)
         self.port = port
         self.health = health
+        if interface:  # and multicast goes out on that interface, not the default route's
+            self._socket.setsockopt(
+                socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(interface)
+            )
         report_refusals(self._socket)
 
     def start(self) -> None:  # the pump ticks the sender; no thread here
@@ -86,9 +92,10 @@ class SacnTransport:
         priority: int = 100,
         source_name: str = "Nova Sanctuary",
         cid: uuid.UUID | None = None,  # None: a random one (tests); shows pass a stable one
+        interface: str = "",  # this machine's address on the lighting network ("": any)
     ) -> None:
         self.health = SendHealth(log, "lighting: sACN to")
-        self._socket = _PacedSocket(port, self.health)
+        self._socket = _PacedSocket(port, self.health, interface)
         multicast = target == "multicast"
         self._sender = sACNsender(
             # E1.31 allows 64 bytes of UTF-8 (with its NUL) for the name.
@@ -179,12 +186,17 @@ class ArtnetTransport:
         target: str,
         port: int = ARTNET_PORT,
         show_name: str = "Nova Sanctuary",
+        interface: str = "",  # this machine's address on the lighting network ("": any)
     ) -> None:
         self.health = SendHealth(log, "lighting: Art-Net to")
         # Discovery: desks poll, the show answers (lighting/artpoll.py).
         self.polls = PollResponder(tuple(sorted(set(universes))), show_name, port)
         broadcast = target == "broadcast"
         host = "255.255.255.255" if broadcast else target
+        if broadcast and interface:
+            # The lighting network's own broadcast address: 255.255.255.255 would leave on
+            # the default route's interface.
+            host = directed_broadcast(interface, check_interface(interface))
         self._senders: dict[int, StupidArtnet] = {}
         # Nothing goes out before the show's first values (no flash of black at start).
         self._data: dict[int, bytes | None] = {}
@@ -193,6 +205,8 @@ class ArtnetTransport:
         for universe in universes:
             sender = StupidArtnet(host, universe, 512, 44, True, broadcast, port=port)
             sock = sender.socket_client
+            if interface:
+                sock.bind((interface, 0))  # leave from the lighting network's address
             sender.socket_client = _QuietSocket(sock, self.health, host)
             self._senders[universe] = sender
             self._data[universe] = None
