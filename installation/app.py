@@ -83,7 +83,12 @@ def run_show(catalogue: Catalogue, settings: Settings, options: RunOptions) -> i
     forbid_core_dumps()  # before any camera frame is in memory
     steady_allocator()  # before the frame buffers: resident memory must not creep for weeks
     parts = _check_parts(catalogue, settings, options)
-    return _run(_build_live_show(catalogue, settings, options, parts), options.snapshot)
+    try:
+        live = _build_live_show(catalogue, settings, options, parts)
+    except BaseException:  # no window, no GL: give back the port and close the recording
+        parts.release()
+        raise
+    return _run(live, options.snapshot)
 
 
 @dataclass
@@ -98,6 +103,12 @@ class _Parts:
     control: OscControl
     lighting: list[LightingPart]
     recorder: SessionRecorder | None
+
+    def release(self) -> None:
+        """For a start that fails after the checks: the bound OSC port, the recording."""
+        self.control.stop()
+        if self.recorder is not None:
+            self.recorder.close()
 
 
 @dataclass
@@ -125,14 +136,18 @@ def _check_parts(catalogue: Catalogue, settings: Settings, options: RunOptions) 
     monitor = HealthMonitor(config.render.fps, source=choice.source.name)
     # The health document also goes out over OSC with the status.
     control = build_control(catalogue, settings, health=monitor.snapshot)
-    if not options.safe_idle:  # safe idle takes no OSC (see _build_live_show)
-        control.bind()
     lighting = build_lighting(catalogue, settings)
     if options.snapshot is not None:
         check_snapshot_target(options.snapshot, config.window.size_px)
-    recorder = (
-        None if options.record is None else SessionRecorder(options.record, settings, catalogue)
-    )
+    if not options.safe_idle:  # safe idle takes no OSC (see _build_live_show)
+        control.bind()
+    try:
+        recorder = (
+            None if options.record is None else SessionRecorder(options.record, settings, catalogue)
+        )
+    except BaseException:
+        control.stop()  # the port goes back with the refusal
+        raise
     for notice in choice.notices:
         log.info("%s", notice)
     return _Parts(palette, choice, source, monitor, control, lighting, recorder)
