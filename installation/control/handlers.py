@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from installation.control.cues import Cue, CuePlayer
-from installation.control.routes import MAX_RAMP_S, Route
+from installation.control.routes import ACTION_BY_NAME, MAX_RAMP_S, Route
 from installation.control.state import ControlState
 from installation.control.values import (
     ArgError,
@@ -157,8 +157,8 @@ def _cue_goto(ctx: Context, address: str, args: list[Any]) -> Outcome:
 
 ACTION_HANDLERS: dict[str, ActionHandler] = {
     "ping": _ping,
-    "blackout": _switch("master.blackout"),
-    "freeze": _switch("show.freeze"),
+    "blackout": _switch(ACTION_BY_NAME["blackout"].sets),
+    "freeze": _switch(ACTION_BY_NAME["freeze"].sets),
     "scene.go": _button(_scene_go),
     "scene.next": _button(_scene_step(1)),
     "scene.previous": _button(_scene_step(-1)),

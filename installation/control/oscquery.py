@@ -64,12 +64,6 @@ EXTENSIONS = {
 # The catalogue's units as the OSCQuery proposal names them (its UNIT attribute follows
 # libossia's dataspaces); `installation params` still shows every unit.
 _UNITS = {"s": "time.second", "ms": "time.millisecond", "Hz": "time.hz"}
-# The parameter an action sets, whose value its node shows.
-_ACTION_VALUES = {
-    "scene.go": "scene",
-    "blackout": "master.blackout",
-    "freeze": "show.freeze",
-}
 
 
 def param_node(param: Param, value: ParamValue) -> dict[str, Any]:
@@ -113,7 +107,7 @@ def route_node(route: Route, values: Mapping[str, ParamValue]) -> dict[str, Any]
     # An action without arguments is a bang: OSC's impulse, `I`, which the show reads as
     # the trigger itself (its VALUE is null).
     tags = action.type_tags or "I"
-    current = values.get(_ACTION_VALUES.get(action.name, ""))
+    current = values.get(action.sets) if action.sets else None
     value: Any = None if tags == "I" else current if current is not None else ""
     return {
         "FULL_PATH": route.address,

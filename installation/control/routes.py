@@ -27,15 +27,19 @@ MAX_RAMP_S = 3600.0
 class Action:
     """An OSC address that does something rather than set one parameter."""
 
-    name: str  # also the address below the prefix, dots as slashes
+    name: str  # also its older address below the prefix, dots as slashes
     args: str  # what it takes, in words
     description: str
     type_tags: str  # OSCQuery TYPE ("" for none)
+    sets: str = ""  # the parameter it sets (its OSCQuery VALUE shows that parameter's)
+    # Where it is listed, below the prefix, when not at its name: `/nova/scene` is the act's
+    # parameter, so the act's actions are listed at `/nova/act/...` (`/nova/scene/go` works).
+    listed_at: str = ""
 
+    @property
+    def path(self) -> str:
+        return self.listed_at or self.name.replace(".", "/")
 
-# Actions listed away from the parameter of the same name (`/nova/scene` is the act's
-# parameter, so its actions are listed at `/nova/act/...`; `/nova/scene/go` still works).
-_ACTION_PATHS = {"scene.go": "act/go", "scene.next": "act/next", "scene.previous": "act/previous"}
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -44,9 +48,23 @@ ACTIONS: tuple[Action, ...] = (
         "Go to a scene by act number (1 = the first act) or by name; 0 is a button release "
         "and is ignored.",
         "s",
+        sets="scene",
+        listed_at="act/go",
     ),
-    Action("scene.next", "nothing (or 1)", "Go to the next act; stays on the last.", ""),
-    Action("scene.previous", "nothing (or 1)", "Go to the previous act; stays on the first.", ""),
+    Action(
+        "scene.next",
+        "nothing (or 1)",
+        "Go to the next act; stays on the last.",
+        "",
+        listed_at="act/next",
+    ),
+    Action(
+        "scene.previous",
+        "nothing (or 1)",
+        "Go to the previous act; stays on the first.",
+        "",
+        listed_at="act/previous",
+    ),
     Action(
         "cue.go",
         "nothing (or 1)",
@@ -61,15 +79,18 @@ ACTIONS: tuple[Action, ...] = (
         "true/false or 1/0 (nothing = on)",
         "Black out the projection at once (master.blackout).",
         "T",
+        sets="master.blackout",
     ),
     Action(
         "freeze",
         "true/false or 1/0 (nothing = on)",
         "Hold the picture still (show.freeze).",
         "T",
+        sets="show.freeze",
     ),
     Action("ping", "anything", "Answered with <prefix>/pong to the sender's address and port.", ""),
 )
+ACTION_BY_NAME = {action.name: action for action in ACTIONS}
 
 # Read-only addresses the feedback sends once a second (name below <prefix>/status, type).
 STATUS_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -154,10 +175,7 @@ class Namespace:
         ]
 
     def action_address(self, name: str) -> str:
-        return self.prefix + "/" + _ACTION_PATHS.get(name, name.replace(".", "/"))
-
-    def ramp_address(self, param: Param) -> str:
-        return self.prefix + "/ramp" + param.address[len(self.prefix) :]
+        return self.prefix + "/" + ACTION_BY_NAME[name].path
 
     @property
     def pong_address(self) -> str:
@@ -189,7 +207,7 @@ def build_namespace(catalogue: Catalogue) -> Namespace:
             routes[older] = Route(older, "ramp", param=param, listed=False)
     for action in ACTIONS:
         dotted = prefix + "/" + action.name.replace(".", "/")
-        address = prefix + "/" + _ACTION_PATHS.get(action.name, action.name.replace(".", "/"))
+        address = prefix + "/" + action.path
         if address in routes:
             raise ValueError(f"OSC action {address} collides with a parameter's address")
         routes[address] = Route(address, "action", action=action)
