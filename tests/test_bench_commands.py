@@ -1,5 +1,6 @@
-"""`installation bench render|encode|restart`, run small: they finish, say what they measure
-on stderr, and print figures with the machine they came from (not the figures' values)."""
+"""`installation bench render|encode|restart|slow-clients`, run small: they finish, say what
+they measure on stderr, and print figures with the machine they came from (not the figures'
+values)."""
 
 from __future__ import annotations
 
@@ -48,4 +49,14 @@ def test_bench_restart_brings_a_frozen_and_a_killed_show_back() -> None:
     assert len(figures["frozen"]) == len(figures["killed"]) == 1
     assert figures["frozen_detected_s_max"] > 0 and figures["killed_to_ready_s"] > 0
     assert "bench restart: 1 frozen show(s)" in said
+    _machine_recorded(figures)
+
+
+def test_bench_slow_clients_measures_the_frame_rate_around_an_attack() -> None:
+    figures, said = _bench("slow-clients", "--rounds", "1", "--window", "2")
+    (attack,) = figures["rounds"]
+    assert attack["fps_before"] > 0 and attack["fps_after"] > 0 and len(attack["fps_during"]) == 2
+    assert attack["held"] > 0.9 * attack["clients"] and not attack["traceback"]
+    assert figures["worst_ratio"] == attack["worst_ratio"] > 0
+    assert "bench slow-clients: round 1/1: 1020 slow clients" in said
     _machine_recorded(figures)

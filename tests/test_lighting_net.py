@@ -109,7 +109,8 @@ def test_what_receivers_get_at_exit(
 
 
 def test_the_delay_holds_values_back_by_the_configured_time(protocol: str, patch: Patch) -> None:
-    """An undelayed and a delayed output in the same run: the change lands `delay` later."""
+    """An undelayed and a delayed output in the same run: the change goes out on the wire no
+    sooner than `delay` after it was sent, and after the undelayed output's."""
     delay = 0.2
     now_capture, later_capture = Capture(PROTOCOLS[protocol]), Capture(PROTOCOLS[protocol])
     now = DmxOutput(patch, opener(protocol, patch, now_capture.port))
@@ -121,6 +122,7 @@ def test_the_delay_holds_values_back_by_the_configured_time(protocol: str, patch
             output.send(frame((0.0, 0.0, 1.0)))
         assert later_capture.wait_for(lambda: len(later_capture.packets(1)) >= 1)
         time.sleep(0.1)
+        sent_at = time.monotonic()  # the clock the captures stamp arrivals with
         for output in (now, later):
             output.send(frame((1.0, 0.0, 0.0)))
         assert later_capture.wait_for(
@@ -133,8 +135,14 @@ def test_the_delay_holds_values_back_by_the_configured_time(protocol: str, patch
         later_capture.close()
     first_now = next(p.at for p in now_capture.packets(1) if list(p.data[:3]) == new)
     first_later = next(p.at for p in later_capture.packets(1) if list(p.data[:3]) == new)
-    # Within a frame (60 fps) of the configured delay; never early.
-    assert delay - 0.005 <= first_later - first_now <= delay + 1 / 60, first_later - first_now
+    # Never early: held back for the whole delay from the moment it was sent. (How late is
+    # up to the machine's scheduler; tests assert no wall-clock figures.)
+    assert first_later - sent_at >= delay, first_later - sent_at
+    assert first_now < first_later
+    # The blue before it was not held back any longer than the delay asks: it was there
+    # until the change, and never a gap of dark between.
+    between = [p for p in later_capture.packets(1) if sent_at <= p.at < first_later]
+    assert all(list(p.data[:3]) == expected_rgb((0.0, 0.0, 1.0)) for p in between)
 
 
 def test_a_receiver_that_is_gone_costs_one_log_line_every_10_s(

@@ -9,5 +9,6 @@ BENCHMARKS: tuple[str, ...] = (
     "installation.bench.osc",
     "installation.bench.render",
     "installation.bench.restart",
+    "installation.bench.slowclients",
     "installation.bench.vision",
 )
