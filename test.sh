@@ -6,11 +6,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/scripts/setup-env.sh" "test"
 
 # Debian packages the tests use: Xvfb for the window tests, systemd-analyze to check the
 # unit file in deploy/ (installing systemd starts nothing in a container), liblo's oscsend
-# to drive the show from a third-party OSC client.
+# to drive the show from a third-party OSC client, OLA's olad to receive the rig's sACN and
+# Art-Net.
 MISSING=()
 command -v Xvfb >/dev/null 2>&1 || MISSING+=(xvfb)
 command -v systemd-analyze >/dev/null 2>&1 || MISSING+=(systemd)
 command -v oscsend >/dev/null 2>&1 || MISSING+=(liblo-tools)
+command -v olad >/dev/null 2>&1 || MISSING+=(ola)
 if [ "${#MISSING[@]}" -gt 0 ]; then
     if command -v apt-get >/dev/null 2>&1; then
         SUDO=""

@@ -4,18 +4,21 @@ Controllers broadcast ArtPoll (OpCode 0x2000) every few seconds; every device an
 an ArtPollReply (OpCode 0x2100) per group of ports, here one per patched universe (its
 BindIndex), each describing one DMX input port: the show puts DMX onto the network. The
 reply goes to the address the poll came from (a controller polls from port 6454, so this is
-the spec's "unicast to the controller on 0x1936"). A port we cannot listen on (another
-Art-Net program on this machine) costs the discovery, one warning, never the DMX output.
+the spec's "unicast to the controller on 0x1936"). Another Art-Net program on this machine
+(OLA, say) keeps its unicast traffic: the show then hears broadcast polls only. A port it
+cannot listen on at all costs the discovery, one warning, never the DMX output.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import socket
 import struct
 
 from installation import __version__
+from installation.lighting.interface import directed_broadcast, local_ipv4
 
 log = logging.getLogger("installation.lighting")
 
@@ -76,23 +79,41 @@ def poll_reply(universe: int, index: int, name: str, ip: str, port: int) -> byte
 
 
 class PollResponder:
-    """Listens on the Art-Net port for ArtPoll and answers for each universe."""
+    """Listens on the Art-Net port for ArtPoll and answers for each universe.
 
-    def __init__(self, universes: tuple[int, ...], name: str, port: int) -> None:
+    Alone on the port, it listens on every address (unicast polls too). Where another
+    Art-Net program here holds the port (OLA driving a DMX dongle, say), it listens only on
+    the broadcast addresses, where controllers poll: on Linux a unicast datagram goes to one
+    socket of those sharing a port, and the show would take the ArtDmx meant for that
+    program, its own included.
+    """
+
+    def __init__(
+        self, universes: tuple[int, ...], name: str, port: int, interface: str = ""
+    ) -> None:
         self.universes = universes
         self.name = name
         self.port = port
         self.answered = 0
-        self._sock: socket.socket | None = None
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.shared = False  # another program holds the port: broadcast polls only
+        self._listeners: list[socket.socket] = []
+        self._replier: socket.socket | None = None
+        if _port_is_free(port):
+            addresses = [""]
+        else:
+            self.shared = True
+            addresses = _broadcast_addresses(interface)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            if hasattr(socket, "SO_REUSEPORT"):  # beside another Art-Net program here
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-            sock.bind(("", port))
-            sock.setblocking(False)
+            for address in addresses:
+                self._listeners.append(_shared_listener(address, port))
+            if self.shared:
+                # From a port of its own: a socket bound to a broadcast address cannot send.
+                self._replier = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                self._replier.bind((interface, 0))
+            else:
+                self._replier = self._listeners[0]
         except OSError as exc:
-            sock.close()
+            self.close()
             log.warning(
                 "lighting: cannot listen for ArtPoll on UDP %d (%s); desks will not list "
                 "the show, DMX still goes out",
@@ -100,34 +121,90 @@ class PollResponder:
                 exc.strerror or exc,
             )
             return
-        self._sock = sock
+        if self.shared:
+            log.info(
+                "lighting: another Art-Net program here listens on UDP %d; the show answers "
+                "broadcast ArtPolls only (on %s) and leaves unicast Art-Net to it",
+                port,
+                ", ".join(addresses),
+            )
+
+    @property
+    def listening(self) -> bool:
+        return bool(self._listeners)
 
     def answer(self) -> None:
-        """Reply to the polls waiting (a few per call); never blocks."""
-        if self._sock is None:
-            return
+        """Reply to the polls waiting (a few per call and listener); never blocks."""
+        for listener in self._listeners:
+            self._answer_from(listener)
+
+    def _answer_from(self, listener: socket.socket) -> None:
         for _ in range(_MAX_POLLS_A_TICK):
             try:
-                data, sender = self._sock.recvfrom(1024)
+                data, sender = listener.recvfrom(1024)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
                 return  # an ICMP error from an earlier reply: nothing to read
             if not is_poll(data):
                 continue  # ArtDmx from others, our own broadcast: not for us to answer
-            ip = _local_ip_towards(sender[0])
-            for index, universe in enumerate(self.universes, start=1):
-                reply = poll_reply(universe, index, self.name, ip, self.port)
-                try:
-                    self._sock.sendto(reply, sender)
-                except OSError:
-                    return
+            if not self._reply(sender):
+                return
             self.answered += 1
 
+    def _reply(self, sender: tuple[str, int]) -> bool:
+        if self._replier is None:
+            return False
+        ip = _local_ip_towards(sender[0])
+        for index, universe in enumerate(self.universes, start=1):
+            reply = poll_reply(universe, index, self.name, ip, self.port)
+            try:
+                self._replier.sendto(reply, sender)
+            except OSError:
+                return False
+        return True
+
     def close(self) -> None:
-        if self._sock is not None:
-            self._sock.close()
-            self._sock = None
+        for sock in {*self._listeners, *([self._replier] if self._replier else [])}:
+            sock.close()
+        self._listeners, self._replier = [], None
+
+
+def _port_is_free(port: int) -> bool:
+    """True when no program here has UDP `port` bound (an exclusive bind would succeed)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.bind(("", port))
+        except OSError:
+            return False
+    return True
+
+
+def _shared_listener(address: str, port: int) -> socket.socket:
+    """A non-blocking socket on `address`:`port` that other Art-Net programs may share."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _broadcast_addresses(interface: str) -> list[str]:
+    """Where controllers' polls arrive: the limited broadcast and each network's own (only
+    the lighting network's when `lighting.interface` names it)."""
+    networks = local_ipv4()
+    if interface:
+        networks = {interface: networks.get(interface, 32)}
+    directed = {
+        directed_broadcast(ip, prefix)
+        for ip, prefix in networks.items()
+        if prefix < 31 and not ipaddress.IPv4Address(ip).is_loopback
+    }
+    return ["255.255.255.255", *sorted(directed)]
 
 
 def _local_ip_towards(host: str) -> str:

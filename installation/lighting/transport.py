@@ -190,7 +190,7 @@ class ArtnetTransport:
     ) -> None:
         self.health = SendHealth(log, "lighting: Art-Net to")
         # Discovery: desks poll, the show answers (lighting/artpoll.py).
-        self.polls = PollResponder(tuple(sorted(set(universes))), show_name, port)
+        self.polls = PollResponder(tuple(sorted(set(universes))), show_name, port, interface)
         broadcast = target == "broadcast"
         host = "255.255.255.255" if broadcast else target
         if broadcast and interface:
