@@ -82,14 +82,7 @@ def _split(raw: bytes) -> tuple[str, dict[str, str], bytes]:
     return lines[0], {k.lower(): v for k, v in headers.items()}, body
 
 
-def _get(port: int, path: str, timeout: float = 5.0) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request("GET", path)
-        reply = connection.getresponse()
-        return reply.status, reply.read()
-    finally:
-        connection.close()
+_get = slowclients.get  # one GET on a fresh connection: (status, body)
 
 
 def _closed_by_server(sock: socket.socket) -> bool:
