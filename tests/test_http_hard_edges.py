@@ -30,7 +30,7 @@ from installation.supervise.health import HealthMonitor, HealthServer
 from tests.conftest import ROOT
 from tests.supervise_helpers import frame
 
-PARTIAL_HEAD = b"GET /health HTTP/1.1\r\nHost: x\r\n"  # and never the blank line
+PARTIAL_HEAD = slowclients.PARTIAL_HEAD  # part of a request head, never the blank line
 
 
 @pytest.fixture
