@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sacn.messages.data_packet import DataPacket
 
 from installation.frame import FaceTable, FrameState
+from installation.lighting.transport import SACN_OPENING_BURST
 from tests.polling import poll_until
 
 
@@ -23,6 +24,26 @@ class Dmx:
     universe: int
     data: bytes  # 512 channels
     terminated: bool = False
+    sequence: int = -1  # sACN's sequence number; Art-Net's (0: not used)
+    protocol: str = ""  # "sacn" or "artnet"
+
+
+def after_opening(packets: list[Dmx]) -> list[Dmx]:
+    """One universe's sACN packets without the repeats of the opening burst (its last stays).
+
+    A show opens each sACN universe with its first look sent SACN_OPENING_BURST times in a
+    row (transport.py); tests of pacing and order read the stream after it. Repeats still on
+    their way are dropped too, so a wait on the length never ends inside the burst.
+    """
+    if not packets or packets[0].protocol != "sacn":
+        return packets
+    first = packets[0]
+    repeats = 0
+    for p in packets[1:SACN_OPENING_BURST]:
+        if p.data != first.data or p.sequence != (first.sequence + repeats + 1) % 256:
+            break
+        repeats += 1
+    return packets[repeats:] if repeats == SACN_OPENING_BURST - 1 else []
 
 
 class Capture:
@@ -61,7 +82,11 @@ class Capture:
     def _parse_at(self, at: float, data: bytes) -> Dmx | None:
         assert self._parse is not None
         packet = self._parse(data)
-        return None if packet is None else Dmx(at, packet.universe, packet.data, packet.terminated)
+        if packet is None:
+            return None
+        return Dmx(
+            at, packet.universe, packet.data, packet.terminated, packet.sequence, packet.protocol
+        )
 
     def wait_for(self, check: Callable[[], bool], timeout: float = 5.0) -> bool:
         return poll_until(check, timeout)
@@ -78,7 +103,8 @@ def parse_sacn(data: bytes) -> Dmx | None:
     except (TypeError, ValueError):
         return None  # not a data packet (e.g. universe discovery)
     dmx = bytes(packet.dmxData) + bytes(512 - len(packet.dmxData))
-    return Dmx(0.0, packet.universe, dmx, bool(packet.option_StreamTerminated))
+    terminated = bool(packet.option_StreamTerminated)
+    return Dmx(0.0, packet.universe, dmx, terminated, packet.sequence, "sacn")
 
 
 def parse_artnet(data: bytes) -> Dmx | None:
@@ -89,7 +115,7 @@ def parse_artnet(data: bytes) -> Dmx | None:
     universe = struct.unpack("<H", data[14:16])[0]
     length = struct.unpack(">H", data[16:18])[0]
     dmx = data[18 : 18 + length]
-    return Dmx(0.0, universe, dmx + bytes(512 - len(dmx)))
+    return Dmx(0.0, universe, dmx + bytes(512 - len(dmx)), sequence=data[12], protocol="artnet")
 
 
 def frame(

@@ -14,9 +14,22 @@ from installation.lighting.commands import step_through
 from installation.lighting.osc_out import DeskOscOutput
 from installation.lighting.output import DmxOutput
 from installation.lighting.patch import Patch, load_patch, resolve_patch_path
-from installation.lighting.transport import ArtnetTransport, DmxTransport, SacnTransport
+from installation.lighting.transport import (
+    SACN_OPENING_BURST,
+    ArtnetTransport,
+    DmxTransport,
+    SacnTransport,
+)
 from tests.conftest import run_cli
-from tests.lighting_helpers import Capture, Dmx, expected_rgb, frame, parse_artnet, parse_sacn
+from tests.lighting_helpers import (
+    Capture,
+    Dmx,
+    after_opening,
+    expected_rgb,
+    frame,
+    parse_artnet,
+    parse_sacn,
+)
 from tests.test_osc_feedback import _free_port
 
 PROTOCOLS = {"sacn": parse_sacn, "artnet": parse_artnet}
@@ -58,10 +71,10 @@ def test_values_follow_the_frame_with_keep_alives_while_nothing_changes(
         for _ in range(5):  # the same frame again and again: nothing changes
             output.send(frame((0.2, 0.4, 0.6)))
         # Keep-alives come once a second: wait for the third packet of universe 1.
-        assert capture.wait_for(lambda: len(capture.packets(1)) >= 3, timeout=5.0)
+        assert capture.wait_for(lambda: len(after_opening(capture.packets(1))) >= 3, timeout=5.0)
     finally:
         output.stop()
-    packets = capture.packets(1)
+    packets = after_opening(capture.packets(1))
     assert all(values == expected_rgb((0.2, 0.4, 0.6)) for values in wash(packets[:3]))
     # Unchanged values are repeated about once a second, not at the frame or DMX rate.
     gaps = [b.at - a.at for a, b in itertools.pairwise(packets[:3])]
@@ -81,10 +94,44 @@ def test_changing_values_go_out_at_most_44_times_a_second(
     finally:
         elapsed = time.monotonic() - started
         output.stop()
-    sent = [p for p in capture.packets(1) if not p.terminated]
+    sent = [p for p in after_opening(capture.packets(1)) if not p.terminated]
     assert len(sent) > 10  # it did follow the changes
     # +4: the first send, the last values at stop and the blackout/terminate repeats.
     assert len(sent) <= elapsed * 44 + 4
+
+
+def _taken_by_e131_receiver(remembered: int, sequences: list[int]) -> int | None:
+    """E1.31 6.7.2 as a receiver applies it: the index of the first packet it takes from a
+    source whose last sequence number it remembers (None: every one discarded)."""
+    last = remembered
+    for index, sequence in enumerate(sequences):
+        behind = (sequence - last + 128) % 256 - 128  # the signed 8-bit difference
+        if not -20 < behind <= 0:
+            return index
+    return None
+
+
+def test_a_restarted_sacn_source_is_taken_from_its_first_look_whatever_receivers_remember(
+    patch: Patch,
+) -> None:
+    """A show that restarts keeps its CID and starts its sequence numbers afresh; a receiver
+    still remembering the last run discards up to 20 packets, which at one keep-alive a
+    second was 20 s of the old look (OLA showed it). The opening burst closes that gap."""
+    capture = Capture(parse_sacn)
+    transport = SacnTransport(patch.universes, "127.0.0.1", capture.port)
+    try:
+        transport.write(1, bytes([9, 8, 7]) + bytes(509))
+        transport.tick()
+        assert capture.wait_for(lambda: len(capture.packets(1)) >= SACN_OPENING_BURST)
+    finally:
+        transport.close("hold")
+        capture.close()
+    opening = capture.packets(1)[:SACN_OPENING_BURST]
+    assert all(p.data[:3] == bytes([9, 8, 7]) for p in opening)
+    sequences = [p.sequence for p in opening]
+    assert sequences == [(sequences[0] + i) % 256 for i in range(SACN_OPENING_BURST)]
+    taken = [_taken_by_e131_receiver(last, sequences) for last in range(256)]
+    assert None not in taken, f"a receiver remembering {taken.index(None)} takes nothing"
 
 
 @pytest.mark.parametrize("on_exit", ["terminate", "blackout", "hold"])
@@ -174,8 +221,8 @@ def test_the_fixture_test_steps_red_green_blue_white_off(
     finally:
         transport.close("hold")
     assert steps == ["red", "green", "blue", "white", "off"]
-    assert capture.wait_for(lambda: len(capture.packets(1)) >= 5)
-    assert wash(capture.packets(1)) == [
+    assert capture.wait_for(lambda: len(after_opening(capture.packets(1))) >= 5)
+    assert wash(after_opening(capture.packets(1))) == [
         [255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255], [0, 0, 0]
     ]  # fmt: skip
 

@@ -13,17 +13,21 @@ import os
 import pwd
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sacn.messages.data_packet import DataPacket
 
+from installation.lighting.transport import SACN_PORT, SacnTransport
 from tests.conftest import ROOT
 from tests.test_liblo_clients import _oscsend
 from tests.test_osc_feedback import _free_port
@@ -76,6 +80,29 @@ class Ola:
         with urllib.request.urlopen(url, timeout=2) as reply:
             return list(json.load(reply)["dmx"])
 
+    def send_sacn(
+        self, cid: uuid.UUID, levels: int, sequence: int, terminate: bool = False
+    ) -> None:
+        """One E1.31 packet to OLA's input universe: `levels` on every channel."""
+        packet = DataPacket(
+            cid=tuple(cid.bytes), sourceName="a passing source", universe=SACN_UNIVERSE,
+            dmxData=(levels,) * 512, priority=100, sequence=sequence,
+            streamTerminated=terminate,
+        )  # fmt: skip
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.sendto(bytes(packet.getBytes()), ("127.0.0.1", SACN_PORT))
+
+    def darken_sacn(self) -> None:
+        """Black on the sACN universe, so a test sees only its own show's levels.
+
+        OLA keeps a universe's last levels after its source terminates (the previous
+        test's show); a passing source sends black and terminates at once.
+        """
+        passing = uuid.uuid4()
+        self.send_sacn(passing, 0, sequence=0)
+        self.send_sacn(passing, 0, sequence=1, terminate=True)
+        assert self.wait_for(SACN_UNIVERSE, lambda levels: not any(levels), timeout=5.0)
+
     def wait_for(self, universe: int, test: Callable[[list[int]], bool], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -108,11 +135,10 @@ def _as_olad_user(folder: Path) -> list[str]:
     return ["runuser", "-u", user.pw_name, "--"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def ola() -> Iterator[Ola]:
-    """A fresh olad per test. (Shared between two shows, OLA 0.10 ignored the second show's
-    sACN, which keeps the first one's CID and restarts its sequence numbers: an open problem
-    noted on issue 16, not hidden by this fixture's tests, which each start one show.)"""
+    """One olad for the module: the shows of its tests run one after another into it, as a
+    show restarted on a rig does (same CID, sequence numbers from the start again)."""
     binary = shutil.which("olad")
     if binary is None:
         pytest.fail("olad is not installed; ./test.sh installs it (Debian package ola)")
@@ -189,6 +215,7 @@ def _finish(show: subprocess.Popen[str]) -> str:
     ("protocol", "universe"), [("sacn", SACN_UNIVERSE), ("artnet", ARTNET_UNIVERSE)]
 )
 def test_ola_receives_the_rig(ola: Ola, protocol: str, universe: int) -> None:
+    ola.darken_sacn()
     show = _show(protocol, _free_port(), seconds=6)
     try:
         lit = ola.wait_for(universe, _lit, timeout=30.0)
@@ -206,6 +233,7 @@ def test_ola_receives_the_rig(ola: Ola, protocol: str, universe: int) -> None:
 @pytest.mark.gl
 def test_blackout_while_frozen_darkens_what_ola_receives(ola: Ola) -> None:
     """Issue 16: frozen, then blackout: OLA kept the levels until the show thawed."""
+    ola.darken_sacn()
     osc_port = _free_port()
     show = _show("sacn", osc_port, seconds=10)
     try:
@@ -219,3 +247,28 @@ def test_blackout_while_frozen_darkens_what_ola_receives(ola: Ola) -> None:
     finally:
         _finish(show)
     assert dark, f"OLA still sees levels while frozen and blacked out: {levels[:12]}"
+
+
+@pytest.mark.parametrize("remembered", [0, 7, 19])
+def test_ola_takes_a_restarted_source_whatever_sequence_it_remembers(
+    ola: Ola, remembered: int
+) -> None:
+    """E1.31 6.7.2: a receiver discards packets 0-19 numbers behind the last it took from a
+    source, and OLA never forgets a source that keeps sending. A show restarted after a
+    crash (no stream termination) keeps its CID and numbers its packets from 0 again: OLA
+    ignored the new run's packets until their numbers passed the old one's, at one
+    keep-alive a second up to 20 s of the old look. Here OLA last took number `remembered`
+    (0-19: the whole window ahead of a new output, which the sacn library numbers from 0)
+    from this CID; the restarted source ticks once."""
+    cid = uuid.uuid4()
+    ola.send_sacn(cid, 200, sequence=remembered)  # the crashed run's last packet
+    assert ola.wait_for(SACN_UNIVERSE, lambda levels: levels[:1] == [200], timeout=5.0)
+    restarted = SacnTransport((SACN_UNIVERSE,), "127.0.0.1", cid=cid)
+    try:
+        restarted.write(SACN_UNIVERSE, bytes([10, 20, 30]) + bytes(509))
+        restarted.tick()  # once: at one keep-alive a second, the next would be 1 s away
+        taken = ola.wait_for(SACN_UNIVERSE, lambda levels: levels[:3] == [10, 20, 30], 3.0)
+        levels = ola.dmx(SACN_UNIVERSE)
+    finally:
+        restarted.close("terminate")  # OLA forgets the source: the next case starts clean
+    assert taken, f"OLA kept the crashed run's look: {levels[:3]}\n{ola.log.read_text()[-600:]}"

@@ -28,6 +28,12 @@ log = logging.getLogger("installation.lighting")
 SACN_PORT = 5568
 ARTNET_PORT = 6454
 KEEP_ALIVE = 1.0  # seconds between sends of unchanged values
+# E1.31 6.7.2: a receiver discards a packet whose sequence number is 0 to 19 behind the
+# last one it took from that source. A show that restarts keeps its CID (identity.py) and
+# cannot know where its last run stopped, so it opens each universe with its first look
+# sent this many times: 21 consecutive numbers cannot all fall in a 20-number window, so
+# whatever a receiver remembers, it takes the stream from the first tick on.
+SACN_OPENING_BURST = 21
 
 
 class DmxTransport(Protocol):
@@ -110,6 +116,7 @@ class SacnTransport:
         # lives in its handler's periodic callback; the pump calls it instead of its thread.
         self._handler: Any = self._sender._sender_handler
         self._universes = set(universes)
+        self._opening: set[int] = set()  # activated, its opening burst not sent yet
         self._multicast = multicast
         self._target = target
         self._priority = priority
@@ -126,13 +133,21 @@ class SacnTransport:
             if not self._multicast:
                 output.destination = self._target
             output.priority = self._priority
+            self._opening.add(universe)
         if tuple(data) != output.dmx_data:
             output.dmx_data = tuple(data)  # marks it changed: sent at the next tick
 
     def tick(self) -> bool:
         outputs = [self._sender[u] for u in self._sender.get_active_outputs()]
         before = [o._last_time_send for o in outputs]
-        self._handler.on_periodic_callback(time.time())
+        now = time.time()
+        for universe in self._opening:
+            # The periodic callback below sends the last of the burst.
+            for _ in range(SACN_OPENING_BURST - 1):
+                self._handler.send_out(self._sender[universe], now)
+            self._sender[universe]._changed = True
+        self._opening.clear()
+        self._handler.on_periodic_callback(now)
         return before != [o._last_time_send for o in outputs]
 
     def close(self, on_exit: str) -> None:
