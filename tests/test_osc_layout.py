@@ -69,3 +69,32 @@ def test_toggles_follow_the_shows_boolean_feedback(catalogue: Catalogue, palette
         (value,) = sent[address]
         assert value is True  # the wire's T, as osc.js and python-osc read it
         assert [w["on"] for w in toggles if w["address"] == address] == [True, True]
+
+
+def _dropdown_text(widget: dict[str, Any], value: object) -> str:
+    """What an Open Stage Control 1.x dropdown shows: its `label` ("auto": the value), with
+    `%key` and `%value` replaced by the selected entry's; values are matched strictly."""
+    keys, values = list(widget["values"]), list(widget["values"].values())
+    label = "%value" if widget["label"] == "auto" else str(widget["label"])
+    if value not in values:
+        return label.replace("%value", "").replace("%key", "")
+    key = keys[values.index(value)]
+    return label.replace("%value", str(value)).replace("%key", key)
+
+
+def test_the_scene_dropdown_shows_which_act_is_on(catalogue: Catalogue, palette: Palette) -> None:
+    """Issue 16: the dropdown's fixed label hid the act; the feedback's act must show."""
+    (dropdown,) = [
+        w for w in widgets(open_stage_control_session(catalogue, None))
+        if w["type"] == "dropdown" and w["address"] == "/nova/scene"
+    ]  # fmt: skip
+    show = Show(catalogue, palette, catalogue.defaults())
+    acts = catalogue.get("scene").choices
+    for act, other in zip(acts, acts[1:] + acts[:1], strict=True):
+        feedback, state, transport = make_feedback(catalogue, [A])
+        state.set("scene", other, None)  # away and back: the default act is a change too
+        state.set("scene", act, None)
+        feedback.send(show.step(0.0))
+        flush(feedback)
+        (value,) = {address: params for address, params, _ in transport.sent}["/nova/scene"]
+        assert act in _dropdown_text(dropdown, value), (act, dropdown["label"])

@@ -151,6 +151,9 @@ def _param_widget(param: Param, left: int) -> dict[str, Any] | None:
     return {
         **base,
         "type": "dropdown",
+        # A dropdown's label is the text it shows (1.x: "auto" = the value; `%key` is
+        # replaced by the selected key): a fixed name would hide which act is on.
+        "label": f"{param.name}: %key",
         "width": _FADER_W * 2,
         "height": _BUTTON_H,
         "values": {choice: choice for choice in param.choices},
