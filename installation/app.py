@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -19,7 +19,7 @@ from installation.frame import FrameState
 from installation.lighting.build import LightingPart, build_lighting
 from installation.loop import FrameOutput, LiveFrames, LoopResult, Service, run_frames
 from installation.palette import Palette, load_palette
-from installation.params import Catalogue
+from installation.params import Catalogue, ParamValue
 from installation.privacy import forbid_core_dumps
 from installation.record.session import SessionRecorder
 from installation.reload import ConfigReloader, reload_on_hangup
@@ -30,6 +30,8 @@ from installation.render.snapshot import check_snapshot_target, write_png
 from installation.render.stage import Stage
 from installation.render.window import WindowTarget, WindowUnavailableError, display_available
 from installation.resources import shaders_dir
+from installation.schedule.testclock import wall_clock_from_environment
+from installation.schedule.venue import ReleasableSource, VenueKeeper
 from installation.show import Show
 from installation.status import StatusReporter
 from installation.stopsignals import on_stop_signals
@@ -98,11 +100,15 @@ class _Parts:
 
     palette: Palette
     choice: SourceChoice
-    source: FaceSource  # the choice's source, wrapped by the soak harness if there is one
+    # The choice's source (wrapped by the soak harness if there is one), which the venue
+    # keeper releases while the venue is closed.
+    source: ReleasableSource
     monitor: HealthMonitor
     control: OscControl
     lighting: list[LightingPart]
     recorder: SessionRecorder | None
+    venue: VenueKeeper
+    initial: dict[str, ParamValue]  # the show's starting values (venue.open as scheduled)
 
     def release(self) -> None:
         """For a start that fails after the checks: the bound OSC port, the recording."""
@@ -132,10 +138,17 @@ def _check_parts(catalogue: Catalogue, settings: Settings, options: RunOptions) 
     palette = load_palette(config.show.palette)
     choice = SourceChoice(IdleSource()) if options.safe_idle else choose_source(config)
     harness = options.harness
-    source = choice.source if harness is None else harness.wrap_source(choice.source)
+    inner = choice.source if harness is None else harness.wrap_source(choice.source)
+    timetable = config.schedule.timetable()
+    wall = wall_clock_from_environment()
+    # A show started while the venue is shut starts dark, and never opens the camera.
+    opened = timetable.state_at(wall()).open
+    settings = replace(settings, params={**settings.params, "venue.open": opened})
+    source = ReleasableSource(inner, watching=opened)
     monitor = HealthMonitor(config.render.fps, source=choice.source.name)
     # The health document also goes out over OSC with the status.
     control = build_control(catalogue, settings, health=monitor.snapshot)
+    venue = VenueKeeper(timetable, source, lambda name, value: control.adopt({name: value}), wall)
     lighting = build_lighting(catalogue, settings)
     if options.snapshot is not None:
         check_snapshot_target(options.snapshot, config.window.size_px)
@@ -150,7 +163,9 @@ def _check_parts(catalogue: Catalogue, settings: Settings, options: RunOptions) 
         raise
     for notice in choice.notices:
         log.info("%s", notice)
-    return _Parts(palette, choice, source, monitor, control, lighting, recorder)
+    return _Parts(
+        palette, choice, source, monitor, control, lighting, recorder, venue, dict(settings.params)
+    )
 
 
 def _build_live_show(
@@ -164,7 +179,7 @@ def _build_live_show(
     log.info("rendering %s on %s", output, describe(stage.ctx))
 
     events = EventQueue()
-    show = Show(catalogue, parts.palette, settings.params, max_faces=config.render.max_faces)
+    show = Show(catalogue, parts.palette, parts.initial, max_faces=config.render.max_faces)
     # A vsynced window is paced by the display; everything else by the clock.
     paced = isinstance(target, OffscreenTarget) or not config.window.vsync
     clock = RealTimeClock(fps=config.render.fps if paced else None)
@@ -175,9 +190,12 @@ def _build_live_show(
     health = Health(config.health.listen, parts.monitor)
     control = parts.control
     network: list[OscControl] = [] if options.safe_idle else [control]  # safe idle: no OSC
-    report_parts(parts.monitor, osc=control, lighting=parts.lighting, source=parts.choice.source)
-    services: list[Service] = [parts.source, *network, *parts.lighting, health, watchdog]
-    outputs: list[FrameOutput] = [*network, *parts.lighting, health, watchdog]
+    report_parts(parts.monitor, osc=control, lighting=parts.lighting, source=parts.source)
+    parts.monitor.add_part("venue", parts.venue.status)
+    services: list[Service] = [
+        parts.source, parts.venue, *network, *parts.lighting, health, watchdog
+    ]  # fmt: skip
+    outputs: list[FrameOutput] = [parts.venue, *network, *parts.lighting, health, watchdog]
     if options.harness is not None:
         options.harness.attach(stage.ctx, stage.renderer)
         services.append(options.harness)

@@ -27,6 +27,14 @@ from installation.params import (
     unknown_name_message,
 )
 from installation.resources import configs_dir, find_config_file, shipped_names
+from installation.schedule.timetable import (
+    WEEKDAYS,
+    Timetable,
+    build_timetable,
+    parse_date,
+    parse_spans,
+    venue_zone,
+)
 from installation.sourcespec import SourceSpec
 from installation.tomlfile import read_toml
 
@@ -300,6 +308,53 @@ class SuperviseSection(_Section):
     state_dir: str = ""
 
 
+class ScheduleSection(_Section):
+    """Opening hours (installation/schedule/): outside them the picture and the rig fade to
+    `venue.closed_level` and the camera is released. No hours: open around the clock."""
+
+    timezone: str = ""  # the venue's IANA zone; "" for this machine's
+    mon: list[str] = Field(default_factory=list)
+    tue: list[str] = Field(default_factory=list)
+    wed: list[str] = Field(default_factory=list)
+    thu: list[str] = Field(default_factory=list)
+    fri: list[str] = Field(default_factory=list)
+    sat: list[str] = Field(default_factory=list)
+    sun: list[str] = Field(default_factory=list)
+    closed: list[str] = Field(default_factory=list)  # dates closed all day
+    dates: dict[str, list[str]] = Field(default_factory=dict)  # a date's own hours
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        venue_zone(value)
+        return value
+
+    @field_validator("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    @classmethod
+    def _ranges(cls, value: list[str]) -> list[str]:
+        parse_spans(value)
+        return value
+
+    @field_validator("closed")
+    @classmethod
+    def _dates(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_date(text)
+        return value
+
+    @field_validator("dates")
+    @classmethod
+    def _dated_hours(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for text, ranges in value.items():
+            parse_date(text)
+            parse_spans(ranges)
+        return value
+
+    def timetable(self) -> Timetable:
+        weekly = {day: getattr(self, day) for day in WEEKDAYS}
+        return build_timetable(venue_zone(self.timezone), weekly, self.closed, self.dates)
+
+
 class LogSection(_Section):
     """A log file beside stderr, rotated at max_mb with `backups` old files kept."""
 
@@ -325,6 +380,7 @@ class Config(_Section):
     health: HealthSection = HealthSection()
     supervise: SuperviseSection = SuperviseSection()
     log: LogSection = LogSection()
+    schedule: ScheduleSection = ScheduleSection()
     params: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -27,6 +27,7 @@ from installation.render.shaders import (
 )
 from installation.render.window import display_available
 from installation.resources import shaders_dir
+from installation.schedule.testclock import wall_clock_from_environment
 from installation.vision.capture import list_cameras
 from installation.vision.detect import FACE_CASCADE, SMILE_CASCADE, cascade_dir
 from installation.vision.expression_files import expression_status
@@ -80,6 +81,8 @@ def run_doctor(
     _check_models(checks)
     for check in checks:
         out(check.line())
+    if settings is not None:
+        _print_schedule(settings, out)
     missing = [c for c in checks if c.required and not c.ok]
     if missing:
         out(f"{len(missing)} required part(s) missing: " + ", ".join(c.name for c in missing))
@@ -267,3 +270,25 @@ def _check_models(checks: list[Check]) -> None:
     checks.append(Check("models", usable, f"emotion model: {detail}"))
     usable, detail = expression_status()
     checks.append(Check("models", usable, f"second emotion model: {detail}"))
+
+
+def _print_schedule(settings: Settings, out: Callable[[str], None]) -> None:
+    """The coming week's opening hours, in the venue's time zone."""
+    timetable = settings.config.schedule.timetable()
+    now = wall_clock_from_environment()()
+    state = timetable.state_at(now)
+    zone = timetable.zone.key
+    if timetable.always_open:
+        out("schedule: no opening hours set: the show runs around the clock")
+        return
+    local = now.astimezone(timetable.zone)
+    word = "open" if state.open else "closed"
+    nxt = (
+        "no change in the coming two weeks"
+        if state.next_change is None
+        else f"{'closes' if state.open else 'opens'} "
+        f"{state.next_change.astimezone(timetable.zone):%a %Y-%m-%d %H:%M}"
+    )
+    out(f"schedule ({zone}, now {local:%a %H:%M %Z}: {word}; {nxt}):")
+    for line in timetable.week(now):
+        out(f"  {line}")

@@ -128,6 +128,9 @@ class FrameState:
     access_share: float = 1.0  # share of present people who have access
     drift_time: float = 0.0  # how far the plankton sea has drifted (seconds at unit drift)
     rejected_values: int = 0  # parameter changes the show refused so far (status, health)
+    # The venue's light, 0..1: 1 while open, venue.closed_level once closed, fading between.
+    # params["master.brightness"] already carries it, so every output follows it.
+    house: float = 1.0
 
     @property
     def act(self) -> Act:

@@ -76,10 +76,17 @@ class Show:
     # The latest refused changes (bounded: weeks of bad input must not grow memory).
     rejected: deque[str] = field(init=False, default_factory=lambda: deque(maxlen=100))
     rejected_count: int = field(init=False, default=0)
+    # The venue's light (see FrameState.house); it starts where the venue is.
+    _house: float = field(init=False, default=1.0)
+    _house_aim: tuple[float, float] = field(init=False, default=(1.0, 0.0))  # target, fade
+    _house_from: float = field(init=False, default=1.0)  # the light when the aim last changed
+    _house_since: float = field(init=False, default=0.0)  # ... and when
 
     def __post_init__(self) -> None:
         self._targets = {**self.catalogue.defaults(), **self.initial}
         self._values = dict(self._targets)
+        self._house = self._house_from = self._house_target()
+        self._house_aim = (self._house, float(self._values["venue.fade"]))
         self._scene = self._previous_scene = str(self._values["scene"])
         self._hubs = hubs_for(self._values, 0.0)
         self._colours = np.array(self.palette.colours)
@@ -98,6 +105,7 @@ class Show:
         # Parameters move while frozen too: a blackout, a dimmer or a thaw must take effect
         # on the picture and the rig at once, not when the show thaws.
         self._smooth_params(dt, time)
+        self._fade_house(time)
         if not frozen:
             self._scene_time += dt
             self._drift_time += dt * float(self._values["sea.drift"])
@@ -161,6 +169,22 @@ class Show:
                 self._values[param.name] = _approach(current, target, dt, param.smoothing)
             else:
                 self._values[param.name] = target
+
+    def _house_target(self) -> float:
+        v = self._values
+        return 1.0 if v["venue.open"] else float(v["venue.closed_level"])
+
+    def _fade_house(self, time: float) -> None:
+        """Towards the venue's level in a straight line, the whole way (0 to 1) in venue.fade
+        seconds from the step that took the change: the same light at the same show time
+        whatever the frame rate."""
+        target, fade = self._house_target(), float(self._values["venue.fade"])
+        if (target, fade) != self._house_aim:
+            self._house_aim = (target, fade)
+            self._house_from, self._house_since = self._house, time
+        moved = (time - self._house_since) / fade if fade > 0 else 1.0
+        start = self._house_from
+        self._house = max(target, start - moved) if target < start else min(target, start + moved)
 
     def _follow_scene(self) -> None:
         scene = str(self._values["scene"])
@@ -257,7 +281,7 @@ class Show:
             rejected_values=self.rejected_count,
             frame=self._frame,
             scene=self._scene,
-            params=dict(v),
+            params={**v, "master.brightness": float(v["master.brightness"]) * self._house},
             faces=faces,
             mood=mood,
             mean_smile=float(smile.mean()) if len(rows) else 0.0,
@@ -270,6 +294,7 @@ class Show:
             pressure=self._pressure,
             hubs=self._hubs,
             access_share=float(access @ presence / total_presence) if total_presence else 1.0,
+            house=self._house,
         )
 
 

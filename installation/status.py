@@ -59,6 +59,7 @@ class StatusReporter:
             f"mood=#{r:02x}{g:02x}{b:02x} scene={frame.scene} "
             f"source={running_source(self.source, frame)}"
             + (f" rejected_values={frame.rejected_values}" if frame.rejected_values else "")
+            + ("" if frame.params.get("venue.open", True) else " venue=closed")
         )
 
     def summary(self, wall_seconds: float, reason: str) -> str:

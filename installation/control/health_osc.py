@@ -32,6 +32,8 @@ def health_values(doc: Mapping[str, Any]) -> dict[str, Any]:
         "osc/applied": osc.get("applied", 0),
         "osc/rejected": osc.get("rejected_total", 0),
         "lighting": lighting_summary(doc.get("lighting") or []),
+        "venue/state": venue_summary(doc.get("venue") or {}),
+        "venue/next_change": (doc.get("venue") or {}).get("next_change", ""),
         "errors": len(errors),
         "last_error": errors[-1] if errors else "",
     }
@@ -58,3 +60,11 @@ def _typed(tag: str, value: Any) -> Any:
     if tag == "f":
         return float(value or 0.0)
     return "" if value is None else str(value)
+
+
+def venue_summary(venue: Mapping[str, Any]) -> str:
+    """'open', 'closed', or either with ' (forced)' when an operator overrode the schedule."""
+    if not venue:
+        return "open"
+    word = "open" if venue.get("open", True) else "closed"
+    return f"{word} (forced)" if venue.get("forced") else word

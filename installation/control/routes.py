@@ -131,6 +131,12 @@ HEALTH_FIELDS: tuple[tuple[str, str, str], ...] = (
         "Each lighting output and its state (sending, receiver vanished, waiting, off); "
         "'off' with none.",
     ),
+    ("venue/state", "s", "open or closed; ' (forced)' where an operator overrode the schedule."),
+    (
+        "venue/next_change",
+        "s",
+        "Local time of the next scheduled opening or closing ('' for none).",
+    ),
     ("errors", "i", "Warnings and errors kept (the last 5)."),
     ("last_error", "s", "The last warning or error logged ('' for none)."),
 )

@@ -43,6 +43,7 @@ KEYS = (
     "camera",
     "osc",
     "lighting",
+    "venue",
     "uptime_s",
     "last_frame_age_s",
     "memory_mb",
@@ -50,7 +51,7 @@ KEYS = (
 )
 # Parts that report on themselves (each a small thread-safe `health()` of its own service):
 # the name in the document, and what it holds while no such part was added.
-PARTS = ("camera", "osc", "lighting")
+PARTS = ("camera", "osc", "lighting", "venue")
 
 
 @dataclass
@@ -161,6 +162,7 @@ class HealthMonitor(logging.Handler):
             "camera": {"source": latest.source, "state": latest.source_state},
             "osc": {"state": "off"},
             "lighting": [],
+            "venue": {"open": True, "forced": False, "scheduled": "around the clock"},
         }
         reports = {}
         for name in PARTS:
