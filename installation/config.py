@@ -27,7 +27,8 @@ from installation.params import (
     unknown_name_message,
 )
 from installation.resources import configs_dir, find_config_file, shipped_names
-from installation.schedule.timetable import (
+from installation.sourcespec import SourceSpec
+from installation.timetable import (
     WEEKDAYS,
     Timetable,
     build_timetable,
@@ -35,7 +36,6 @@ from installation.schedule.timetable import (
     parse_spans,
     venue_zone,
 )
-from installation.sourcespec import SourceSpec
 from installation.tomlfile import read_toml
 
 

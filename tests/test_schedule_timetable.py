@@ -11,8 +11,8 @@ from installation.control.health_osc import health_values
 from installation.events import ParamChange
 from installation.palette import Palette
 from installation.params import Catalogue
-from installation.schedule.timetable import Timetable, build_timetable
 from installation.show import Show
+from installation.timetable import Timetable, build_timetable
 from tests.conftest import run_cli
 
 LONDON = ZoneInfo("Europe/London")

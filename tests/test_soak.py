@@ -72,7 +72,7 @@ def test_the_minimum_the_help_states_is_the_shortest_run_with_every_fault() -> N
         return {w.kind for w in build_schedule(duration, warmup_seconds(duration))}
 
     assert kinds(MINIMUM_MINUTES) == set(KINDS)
-    assert kinds(MINIMUM_MINUTES - 0.1) != set(KINDS)  # 1.5 is the minimum, rounded up
+    assert kinds(MINIMUM_MINUTES - 0.1) != set(KINDS)  # MINIMUM_MINUTES, rounded up
 
 
 def test_a_soak_shorter_than_the_minimum_is_refused_saying_why() -> None:

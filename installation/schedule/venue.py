@@ -18,7 +18,7 @@ from typing import Any
 
 from installation.events import EventQueue, ParamChange, SourceStatus
 from installation.frame import FrameState
-from installation.schedule.timetable import Timetable
+from installation.timetable import Timetable
 from installation.vision.source import FaceSource, ShowTime
 
 log = logging.getLogger("installation.schedule")

@@ -10,8 +10,9 @@ from installation.soak.schedule import MINIMUM_MINUTES
 SOAK_HELP = """Run the real show headless (simulated crowd, OSC traffic, sACN to a local
 receiver) for N minutes and inject faults on a schedule, each for a few seconds, again and
 again: the camera vanishes and returns, a shader breaks and is fixed, garbage OSC, a config
-reload (SIGHUP), a lighting receiver that disappears. Reports the frame rate during and
-outside faults, the memory slope after warm-up, live GL objects at start and end,
+reload (SIGHUP), a lighting receiver that disappears, the venue closing (the camera
+released) and opening. Reports the frame rate during and outside faults, the memory slope
+after warm-up, live GL objects, open file descriptors and threads at start and end,
 exceptions and recoveries. Exit 0 when every fault was recovered from and no exception
 escaped; 1 otherwise. A run needs at least {minimum:g} minutes: a warm-up (a minute, or a
 quarter of a short run), then each fault once with time to recover."""

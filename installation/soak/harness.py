@@ -24,7 +24,7 @@ from installation.render.globjects import count_live_objects
 from installation.render.renderer import Renderer
 from installation.soak.camera import CameraFault, VanishingSource
 from installation.soak.faults import Fault, Outcome
-from installation.soak.metrics import FrameMeter, MemoryTrend
+from installation.soak.metrics import FrameMeter, MemoryTrend, QuietCounts
 from installation.soak.schedule import FaultWindow, active
 from installation.soak.shader import ShaderFault
 from installation.supervise.health import resident_mb
@@ -48,6 +48,7 @@ class SoakHarness:
     memory_fit_from: float = 0.0  # show seconds; the warm-up when earlier
     memory_interval: float = 2.0
     meter: FrameMeter = field(default_factory=FrameMeter)
+    quiet: QuietCounts = field(default_factory=QuietCounts)
     outcomes: list[Outcome] = field(default_factory=list)
     gl_start: dict[str, int] | None = None
     gl_end: dict[str, int] | None = None
@@ -90,6 +91,8 @@ class SoakHarness:
         self.meter.frame(now, window is not None, counted=now >= self.warmup)
         if self.memory.due(now):
             self.memory.add(now, resident_mb())
+            if now >= self.warmup and window is None and self._settled():
+                self.quiet.add(now)
         if self.gl_start is None and now >= self.warmup:
             self.gl_start = self._count_gl()  # before the first fault begins
         self._run_faults(frame, window)
@@ -131,6 +134,11 @@ class SoakHarness:
             return False
 
     # -- measuring ------------------------------------------------------------------------
+
+    def _settled(self) -> bool:
+        """No fault in progress: none yet, or the last one ended and was recovered from."""
+        last = self.outcomes[-1] if self.outcomes else None
+        return last is None or (last.ended and last.recovered)
 
     def _count_gl(self) -> dict[str, int]:
         assert self._ctx is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,3 +123,38 @@ class ExceptionCounter(logging.Handler):
         name = args.thread.name if args.thread is not None else "?"
         self.record(f"thread {name}: {args.exc_type.__name__}: {args.exc_value}")
         self._previous_hook(args)
+
+
+def open_descriptors() -> int:
+    """File descriptors this process holds (Linux /proc; 0 where there is none)."""
+    try:
+        return len(os.listdir("/proc/self/fd"))
+    except OSError:
+        return 0
+
+
+def os_threads() -> int:
+    """Threads of this process as the OS counts them: Python's and the libraries' own
+    (OpenCV, Mesa), which threading.active_count() does not see."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+@dataclass
+class QuietCounts:
+    """Descriptors and threads, sampled only while the show is quiet (no fault holds and
+    the last one was recovered from), so a fault's own sockets and threads do not count."""
+
+    samples: list[tuple[float, int, int]] = field(default_factory=list)  # time, fds, threads
+
+    def add(self, time: float) -> None:
+        self.samples.append((time, open_descriptors(), os_threads()))
+
+    def first_and_last(self, column: int) -> tuple[int | None, int | None]:
+        """Column 1 (descriptors) or 2 (threads) of the first and the last sample."""
+        if not self.samples:
+            return None, None
+        first, last = self.samples[0][column], self.samples[-1][column]
+        return int(first), int(last)

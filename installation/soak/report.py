@@ -31,6 +31,7 @@ def build_report(
     gl_end = sum(harness.gl_end.values()) if harness.gl_end else None
     recoveries = sum(outcome.verified for outcome in outcomes)
     fitted = memory.fitted
+    fds, threads = harness.quiet.first_and_last(1), harness.quiet.first_and_last(2)
     report: dict[str, Any] = {
         "minutes": minutes,
         "duration_s": round(wall_seconds, 1),
@@ -48,6 +49,11 @@ def build_report(
         "gl_objects_start": gl_start,
         "gl_objects_end": gl_end,
         "gl_objects_change": _gl_change(harness),
+        "descriptors_start": fds[0],
+        "descriptors_end": fds[1],
+        "threads_start": threads[0],
+        "threads_end": threads[1],
+        "quiet_samples": len(harness.quiet.samples),
         "exceptions": exceptions.count,
         "exception_lines": exceptions.last,
         "faults": len(outcomes),
@@ -61,6 +67,8 @@ def build_report(
         "memory_slope_under_1_mb_per_hour": abs(memory.slope_mb_per_hour)
         < TARGET_SLOPE_MB_PER_HOUR,
         "gl_objects_flat": gl_start is not None and gl_start == gl_end,
+        "descriptors_flat": fds[0] is not None and fds[1] == fds[0],
+        "threads_flat": threads[0] is not None and threads[1] == threads[0],
         "fps_ratio_within_10_percent": meter.ratio >= TARGET_FPS_RATIO,
         "zero_exceptions": exceptions.count == 0,
         "every_fault_recovered": bool(outcomes) and recoveries == len(outcomes),
@@ -102,6 +110,9 @@ def format_text(report: dict[str, Any]) -> str:
         f"{report['memory_mb_fit_start']} -> {report['memory_mb_end']} MB)",
         f"GL objects: {report['gl_objects_start']} after warm-up, {report['gl_objects_end']} "
         f"at the end {report['gl_objects_change'] or ''}".rstrip(),
+        f"descriptors: {report['descriptors_start']} -> {report['descriptors_end']}, threads: "
+        f"{report['threads_start']} -> {report['threads_end']} (first and last of "
+        f"{report['quiet_samples']} samples taken between faults)",
         f"exceptions: {report['exceptions']}",
         *(f"  {line}" for line in report["exception_lines"]),
         f"faults: {report['faults']} injected, {report['recoveries']} recovered",

@@ -34,13 +34,14 @@ from installation.soak.schedule import (
     memory_fit_start,
     warmup_seconds,
 )
+from installation.soak.venue import FADE_SECONDS, VenueFault
 from installation.tomlfile import read_toml
 
 log = logging.getLogger("installation.soak")
 
 # Laid under the operator's --set: the simulated crowd, and quiet status lines (the soak
 # prints its own progress).
-_DEFAULTS = ("source.input=sim", "status.interval=60")
+_DEFAULTS = ("source.input=sim", "status.interval=60", f"params.venue.fade={FADE_SECONDS:g}")
 
 
 def run_soak(minutes: float, config: str | None, overrides: list[str], as_json: bool) -> int:
@@ -92,8 +93,10 @@ def run_soak(minutes: float, config: str | None, overrides: list[str], as_json: 
         settings = load()
         traffic = OscTraffic(catalogue, osc_port)
         garbage = GarbageOscFault(catalogue, osc_port)
+        venue = VenueFault(catalogue, osc_port)
         faults: dict[str, Fault] = {
             "osc_garbage": garbage,
+            "venue": venue,
             "config_reload": ConfigReloadFault(config_path, float(settings.params[RELOAD_PARAM])),
             "lighting": LightingFault(receiver),
         }
@@ -124,6 +127,7 @@ def run_soak(minutes: float, config: str | None, overrides: list[str], as_json: 
             traffic.stop()
             receiver.close()
             garbage.close()
+            venue.close()
             exceptions.uninstall()
         if not harness.finished and ended_by == "soak finished":
             ended_by = "stopped early"
