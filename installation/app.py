@@ -14,6 +14,7 @@ import moderngl
 from installation.clock import RealTimeClock
 from installation.config import Settings
 from installation.control.service import OscControl, build_control
+from installation.errors import UserError
 from installation.events import EventQueue, StopRequested
 from installation.frame import FrameState
 from installation.lighting.build import LightingPart, build_lighting
@@ -21,6 +22,7 @@ from installation.loop import FrameOutput, LiveFrames, LoopResult, Service, run_
 from installation.palette import Palette, load_palette
 from installation.params import Catalogue, ParamValue
 from installation.privacy import forbid_core_dumps
+from installation.record.keeper import RecordingKeeper
 from installation.record.session import SessionRecorder
 from installation.reload import ConfigReloader, reload_on_hangup
 from installation.render.context import create_offscreen_context, describe
@@ -31,7 +33,7 @@ from installation.render.stage import Stage
 from installation.render.window import WindowTarget, WindowUnavailableError, display_available
 from installation.resources import shaders_dir
 from installation.schedule.testclock import wall_clock_from_environment
-from installation.schedule.venue import ReleasableSource, VenueKeeper
+from installation.schedule.venue import ReleasableSource, VenueKeeper, WallClock
 from installation.show import Show
 from installation.status import StatusReporter
 from installation.stopsignals import on_stop_signals
@@ -39,6 +41,7 @@ from installation.supervise.allocator import steady_allocator
 from installation.supervise.health import Health, HealthMonitor, report_parts
 from installation.supervise.notify import Watchdog
 from installation.supervise.storm import IdleSource
+from installation.timetable import Timetable
 from installation.vision.select import SourceChoice, choose_source
 from installation.vision.source import FaceSource
 
@@ -106,7 +109,7 @@ class _Parts:
     monitor: HealthMonitor
     control: OscControl
     lighting: list[LightingPart]
-    recorder: SessionRecorder | None
+    recorder: SessionRecorder | RecordingKeeper | None
     venue: VenueKeeper
     initial: dict[str, ParamValue]  # the show's starting values (venue.open as scheduled)
 
@@ -129,7 +132,7 @@ class _LiveShow:
     services: list[Service]
     outputs: list[FrameOutput]
     status: StatusReporter
-    recorder: SessionRecorder | None
+    recorder: SessionRecorder | RecordingKeeper | None
     reloader: ConfigReloader | None
 
 
@@ -155,9 +158,7 @@ def _check_parts(catalogue: Catalogue, settings: Settings, options: RunOptions) 
     if not options.safe_idle:  # safe idle takes no OSC (see _build_live_show)
         control.bind()
     try:
-        recorder = (
-            None if options.record is None else SessionRecorder(options.record, settings, catalogue)
-        )
+        recorder = _recorder(catalogue, settings, options, timetable, wall)
     except BaseException:
         control.stop()  # the port goes back with the refusal
         raise
@@ -166,6 +167,29 @@ def _check_parts(catalogue: Catalogue, settings: Settings, options: RunOptions) 
     return _Parts(
         palette, choice, source, monitor, control, lighting, recorder, venue, dict(settings.params)
     )
+
+
+def _recorder(
+    catalogue: Catalogue,
+    settings: Settings,
+    options: RunOptions,
+    timetable: Timetable,
+    wall: WallClock,
+) -> SessionRecorder | RecordingKeeper | None:
+    """`--record FILE` (one file), or the kept recordings of `[record] folder`, or none."""
+    folder = settings.config.record.folder
+    if options.record is not None and folder:
+        raise UserError(
+            f"--record {options.record}: record.folder ({folder}) keeps recordings already; "
+            "use one of the two"
+        )
+    if options.record is not None:
+        return SessionRecorder(options.record, settings, catalogue)
+    if folder:
+        record = settings.config.record
+        scheduled = not timetable.always_open
+        return RecordingKeeper(record, settings, catalogue, timetable.zone, wall, scheduled)
+    return None
 
 
 def _build_live_show(
@@ -180,6 +204,9 @@ def _build_live_show(
 
     events = EventQueue()
     show = Show(catalogue, parts.palette, parts.initial, max_faces=config.render.max_faces)
+    if isinstance(parts.recorder, RecordingKeeper):
+        parts.recorder.attach(show.state)
+        parts.monitor.add_part("recording", parts.recorder.health)
     # A vsynced window is paced by the display; everything else by the clock.
     paced = isinstance(target, OffscreenTarget) or not config.window.vsync
     clock = RealTimeClock(fps=config.render.fps if paced else None)
@@ -261,7 +288,7 @@ def _run(live: _LiveShow, snapshot: Path | None) -> int:
     return 0 if snapshot_ok else 1
 
 
-def _close_recording(recorder: SessionRecorder) -> None:
+def _close_recording(recorder: SessionRecorder | RecordingKeeper) -> None:
     recorder.close()
     if recorder.stopped_early:
         log.warning("%s holds the show up to where its recording stopped", recorder.path)

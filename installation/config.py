@@ -308,6 +308,18 @@ class SuperviseSection(_Section):
     state_dir: str = ""
 
 
+class RecordSection(_Section):
+    """Recordings kept for documentation (installation/record/keeper.py): session files
+    (numbers only) in `folder`, a new one each opening day, the oldest deleted past the
+    budget."""
+
+    folder: str = ""  # "" records nothing (unless `run --record FILE`)
+    max_file_mb: float = Field(0.0, ge=0.0, le=100000.0)  # a new file past this; 0: per day only
+    keep_mb: float = Field(0.0, ge=0.0, le=10000000.0)  # total kept; 0: no size budget
+    keep_days: float = Field(0.0, ge=0.0, le=36500.0)  # files older are deleted; 0: no limit
+    while_closed: bool = False  # record outside opening hours too
+
+
 class ScheduleSection(_Section):
     """Opening hours (installation/schedule/): outside them the picture and the rig fade to
     `venue.closed_level` and the camera is released. No hours: open around the clock."""
@@ -381,6 +393,7 @@ class Config(_Section):
     supervise: SuperviseSection = SuperviseSection()
     log: LogSection = LogSection()
     schedule: ScheduleSection = ScheduleSection()
+    record: RecordSection = RecordSection()
     params: dict[str, Any] = Field(default_factory=dict)
 
 

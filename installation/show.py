@@ -12,6 +12,7 @@ import math
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -118,6 +119,54 @@ class Show:
             )
             tracks.fade(dt, float(self._values["face.fade"]))
         return self._frame_state(time)
+
+    def state(self) -> dict[str, Any]:
+        """Everything the next step depends on, as JSON numbers and names: a recording that
+        starts mid-show (a new day's file) begins with it, and `restore` continues from it
+        exactly. Face rows are numbers, as in the events: no picture."""
+        return {
+            "time": self._time,
+            "frame": self._frame,
+            "targets": dict(self._targets),
+            "values": dict(self._values),
+            "ramps": {name: list(ramp) for name, ramp in self._ramps.items()},
+            "faces": self._tracks.rows(),
+            "source": [self._source, self._source_state],
+            "scene": [self._scene, self._previous_scene, self._scene_changed_at],
+            "times": [self._scene_time, self._drift_time],
+            "crowd": [self._joy, self._pressure],
+            "hubs": [[hub.x, hub.y, hub.reach] for hub in self._hubs],
+            "house": [self._house, *self._house_aim, self._house_from, self._house_since],
+            "rejected": [self.rejected_count, list(self.rejected)],
+        }
+
+    def restore(self, state: Mapping[str, Any]) -> None:
+        """Continue from `state()`; KeyError, TypeError or ValueError for one that does not fit."""
+        self._time = None if state["time"] is None else float(state["time"])
+        self._frame = int(state["frame"])
+        for name in self._targets:
+            param = self.catalogue.get(name)
+            self._targets[name] = param.validate(state["targets"][name])
+            self._values[name] = param.validate(state["values"][name])
+        self._ramps = {
+            str(name): (float(a), float(b), float(c), float(d))
+            for name, (a, b, c, d) in dict(state["ramps"]).items()
+        }
+        self._tracks.load_rows([list(map(float, row)) for row in state["faces"]])
+        self._source, self._source_state = (str(v) for v in state["source"])
+        scene, previous, changed = state["scene"]
+        self._scene, self._previous_scene = str(scene), str(previous)
+        self._scene_changed_at = float(changed)
+        self._scene_time, self._drift_time = (float(v) for v in state["times"])
+        self._joy, self._pressure = (float(v) for v in state["crowd"])
+        self._hubs = tuple(Hub(float(x), float(y), float(r)) for x, y, r in state["hubs"])
+        house, target, fade, start, since = (float(v) for v in state["house"])
+        self._house, self._house_aim = house, (target, fade)
+        self._house_from, self._house_since = start, since
+        count, kept = state["rejected"]
+        self.rejected_count = int(count)
+        self.rejected.clear()
+        self.rejected.extend(str(line) for line in kept)
 
     @property
     def values(self) -> Mapping[str, ParamValue]:

@@ -141,6 +141,36 @@ class FaceTracks:
         ):
             setattr(self, name, getattr(self, name)[rows])
 
+    def rows(self) -> list[list[float]]:
+        """Every face as one row of numbers (a recording's continuation header): id, place,
+        its target, smile and target, emotions and targets, presence, access, flags."""
+        columns = np.column_stack(
+            [
+                self.ids, self.place, self.place_target, self.smile, self.smile_target,
+                self.emotions, self.emotions_target, self.presence, self.access,
+                self.visible, self.new,
+            ]
+        ).reshape(len(self.ids), ROW_LENGTH)  # fmt: skip
+        return [[float(v) for v in row] for row in columns]
+
+    def load_rows(self, rows: list[list[float]]) -> None:
+        """Faces from `rows()`, exactly."""
+        data = np.array(rows, dtype=np.float64).reshape(len(rows), ROW_LENGTH)
+        e = len(EMOTIONS)
+        self.ids = data[:, 0].astype(np.int64)
+        self.place, self.place_target = data[:, 1:4].copy(), data[:, 4:7].copy()
+        self.smile, self.smile_target = data[:, 7].copy(), data[:, 8].copy()
+        self.emotions = data[:, 9 : 9 + e].copy()
+        self.emotions_target = data[:, 9 + e : 9 + 2 * e].copy()
+        rest = 9 + 2 * e
+        self.presence, self.access = data[:, rest].copy(), data[:, rest + 1].copy()
+        self.visible, self.new = data[:, rest + 2] > 0.5, data[:, rest + 3] > 0.5
+
+
+# id, place (3), place target (3), smile, smile target, emotions and targets, presence,
+# access, visible, new.
+ROW_LENGTH = 1 + 3 + 3 + 2 + 2 * len(EMOTIONS) + 4
+
 
 def _blend(dt: float, constant: float) -> float:
     """How far to move towards a target in `dt`: exponential, so any frame rate agrees."""

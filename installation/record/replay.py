@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from installation.errors import ConfigError
 from installation.frame import FrameState
 from installation.palette import load_palette
 from installation.params import Catalogue
@@ -45,6 +46,14 @@ class SessionReplay:
             session.settings.params,
             max_faces=config.render.max_faces,
         )
+        if session.state is not None:  # a file that starts mid-show: go on from its state
+            try:
+                self._show.restore(session.state)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ConfigError(
+                    f"{session.path}: the header's show state does not fit this version "
+                    f"({type(exc).__name__}: {exc})"
+                ) from None
         self._on_mismatch = on_mismatch
         self._steps = session.steps()  # read from the file as the replay goes
         self._pending: Step | None = next(self._steps, None)
@@ -53,7 +62,8 @@ class SessionReplay:
         self.checked = 0
 
     def frame_at(self, time: float) -> FrameState:
-        """The show state to draw at output time `time`."""
+        """The show state to draw at output time `time` (from the recording's start)."""
+        time += self._session.start
         while self._pending is not None and (self._frame is None or self._pending.time <= time):
             self._advance()
         assert self._frame is not None  # a Session always has a step

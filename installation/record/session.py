@@ -111,7 +111,15 @@ class SessionRecorder:
     frame back.
     """
 
-    def __init__(self, path: Path, settings: Settings, catalogue: Catalogue) -> None:
+    def __init__(
+        self,
+        path: Path,
+        settings: Settings,
+        catalogue: Catalogue,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        """`state`: the show's state (Show.state) where the file starts mid-show, after the
+        step before its first; the replay restores it and goes on exactly from there."""
         if path.exists() and path.stat().st_size > 0:
             # A recording is evidence of a night's show: never overwrite one by accident.
             raise UserError(f"--record {path}: the file exists; choose a new name")
@@ -133,6 +141,7 @@ class SessionRecorder:
             "config": settings.config.model_dump(mode="json"),
             "params": settings.params,
             "files": list(settings.files),
+            **({} if state is None else {"state": state}),
         }
         # The header reaches the disk at once: a run that dies at start still says what it was.
         self._file.write(_dumps(header))
@@ -227,6 +236,10 @@ class Session:
     # The step lines read (after the header): a file that grows while it is replayed (a show
     # still recording) replays as it was when it was read.
     lines: int = 0
+    # A file that starts mid-show (a new day's file, record.folder) holds the show's state
+    # at its start; its show time starts at `start` (the first step), not at 0.
+    state: dict[str, Any] | None = None
+    start: float = 0.0
 
     def steps(self) -> Iterator[Step]:
         """Every step in order, read from the file as they are asked for."""
@@ -239,8 +252,10 @@ def read_session(path: Path, catalogue: Catalogue) -> Session:
     session = _header(path, header, catalogue)
     session.lines, session.dropped = lines, dropped
     for step in session.steps():
+        if not session.step_count and session.state is not None:
+            session.start = step.time
         session.step_count += 1
-        session.duration = step.time
+        session.duration = step.time - session.start
     if not session.step_count:
         raise ConfigError(f"{path}: the recording holds no show steps")
     return session
@@ -337,4 +352,7 @@ def _header(path: Path, data: dict[str, Any], catalogue: Catalogue) -> Session:
             f"{str(exc).splitlines()[0]}"
         ) from None
     settings = Settings(config=config, params=params, files=tuple(data.get("files", ())))
-    return Session(path, settings, version, names)
+    state = data.get("state")
+    if state is not None and not isinstance(state, dict):
+        raise ConfigError(f"{path}: the header's show state is not a table (line 1)")
+    return Session(path, settings, version, names, state=state)

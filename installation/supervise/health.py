@@ -44,6 +44,7 @@ KEYS = (
     "osc",
     "lighting",
     "venue",
+    "recording",
     "uptime_s",
     "last_frame_age_s",
     "memory_mb",
@@ -51,7 +52,7 @@ KEYS = (
 )
 # Parts that report on themselves (each a small thread-safe `health()` of its own service):
 # the name in the document, and what it holds while no such part was added.
-PARTS = ("camera", "osc", "lighting", "venue")
+PARTS = ("camera", "osc", "lighting", "venue", "recording")
 
 
 @dataclass
@@ -163,6 +164,7 @@ class HealthMonitor(logging.Handler):
             "osc": {"state": "off"},
             "lighting": [],
             "venue": {"open": True, "forced": False, "scheduled": "around the clock"},
+            "recording": {"state": "off"},
         }
         reports = {}
         for name in PARTS:
