@@ -16,6 +16,7 @@ from installation.config import RecordSection, load_settings
 from installation.events import FacesObserved, ParamChange
 from installation.palette import Palette
 from installation.params import Catalogue
+from installation.record.checksum import state_checksum
 from installation.record.keeper import RecordingKeeper
 from installation.record.replay import SessionReplay
 from installation.record.session import read_session
@@ -193,3 +194,35 @@ def test_render_takes_a_days_file(catalogue: Catalogue, palette: Palette, tmp_pa
     assert result.returncode == 0, result.stderr
     assert "differs" not in result.stderr, result.stderr  # checksums held
     assert sheet.exists()
+
+
+def test_a_restored_show_goes_on_exactly_as_the_original(
+    catalogue: Catalogue, palette: Palette
+) -> None:
+    """Show.state through JSON and back, mid-ramp, mid-crossfade and mid-fade: every later
+    step's checksum is the original's."""
+    crowd = SimulatedCrowd(CrowdSettings(seed=3))
+    changes = {
+        100: ParamChange(0, "scene", "disparity", "test"),
+        200: ParamChange(0, "glow.radius", 0.4, "test", ramp=3.0),
+        240: ParamChange(0, "venue.open", False, "test"),
+        260: ParamChange(0, "show.freeze", True, "test"),
+        400: ParamChange(0, "show.freeze", False, "test"),
+    }
+    steps = []
+    for i in range(600):
+        t = i / 60
+        events: list[FacesObserved | ParamChange] = [FacesObserved(t, "sim", crowd.faces_at(t))]
+        if i in changes:
+            change = changes[i]
+            events.append(ParamChange(t, change.name, change.value, "test", change.ramp))
+        steps.append((t, events))
+    original = Show(catalogue, palette, {"venue.fade": 4.0})
+    for t, events in steps[:250]:
+        original.step(t, events)
+    copy = Show(catalogue, palette, {})
+    copy.restore(json.loads(json.dumps(original.state())))
+    for t, events in steps[250:]:
+        assert state_checksum(copy.step(t, events), catalogue) == state_checksum(
+            original.step(t, events), catalogue
+        ), t
