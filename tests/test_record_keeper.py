@@ -226,3 +226,39 @@ def test_a_restored_show_goes_on_exactly_as_the_original(
         assert state_checksum(copy.step(t, events), catalogue) == state_checksum(
             original.step(t, events), catalogue
         ), t
+
+
+class _RefusedWrites:
+    """Stands in for a SessionRecorder on a full disk: every file fails at once."""
+
+    opened = 0
+
+    def __init__(self, path: Path, *args: object, **kwargs: object) -> None:
+        type(self).opened += 1
+        self.path = path
+        self.stopped_early = True
+
+    def step(self, *args: object) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_full_disk_is_one_warning_however_often_a_new_file_is_tried(
+    catalogue: Catalogue,
+    palette: Palette,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr("installation.record.keeper.SessionRecorder", _RefusedWrites)
+    wall = Wall("2026-12-07T10:00:00+00:00")
+    keeper = _keeper(catalogue, tmp_path, wall, scheduled=True)
+    show = Show(catalogue, palette, {})
+    keeper.attach(show.state)
+    _run(show, keeper, wall, 200.0)  # a new file tried every 60 s
+    assert _RefusedWrites.opened >= 3
+    paused = [r for r in caplog.records if "paused" in r.getMessage()]
+    assert len(paused) == 1, [r.getMessage() for r in paused]
+    assert keeper.health()["state"] == "paused: the disk is full"

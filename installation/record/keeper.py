@@ -60,6 +60,7 @@ class RecordingKeeper:
         self._current: SessionRecorder | None = None
         self._day: dt.date | None = None
         self._paused_at: float | None = None  # show time the disk refused us
+        self._warned = False  # the pause was said; said again only after recording worked
         self._size_checked = 0.0
         self.deleted = 0
         try:
@@ -81,7 +82,7 @@ class RecordingKeeper:
                 return
         current = self._current
         if current is not None and current.stopped_early:
-            self._pause(time, "the disk refused a write")
+            self._pause(time, f"the disk refused a write to {current.path.name}")
             return
         if current is not None and not self._roll_due(time):
             current.step(time, events, frame)
@@ -107,7 +108,7 @@ class RecordingKeeper:
         files = self._files()
         total = sum(_size(path) for path in files)
         state = "recording" if self._current is not None else "waiting for the venue to open"
-        if self._paused_at is not None:
+        if self._paused_at is not None or self._warned:
             state = "paused: the disk is full"
         return {
             "state": state,
@@ -128,6 +129,9 @@ class RecordingKeeper:
             return False
         self._size_checked = time
         assert self._current is not None
+        if self._warned and not self._current.stopped_early:
+            self._warned = False  # the disk takes writes again
+            log.info("recording again, to %s", self._current.path)
         if self.record.keep_mb or self.record.keep_days:
             self._enforce_budget(keep=self._current.path)  # the file grows: keep within it
         return bool(self.record.max_file_mb) and (
@@ -140,13 +144,13 @@ class RecordingKeeper:
         assert self._show_state is not None, "attach the show before its first step"
         try:
             state = self._show_state()
-            self._current = SessionRecorder(path, self._settings, self._catalogue, state)
+            self._current = SessionRecorder(
+                path, self._settings, self._catalogue, state, announce_failure=False
+            )
         except UserError as exc:
             self._pause(time, str(exc))
             return
-        if self._paused_at is not None:
-            log.info("recording again, to %s", path)
-        else:
+        if not self._warned:
             log.info("recording to %s", path)
         self._paused_at = None
         self._day = local.date()
@@ -161,7 +165,8 @@ class RecordingKeeper:
         log.info("recording %s closed: %s", current.path.name, why)
 
     def _pause(self, time: float, why: str) -> None:
-        if self._paused_at is None:
+        if not self._warned:
+            self._warned = True
             log.warning(
                 "recording to %s paused: %s; the show goes on, a new file is tried every "
                 "%g s", self.folder, why, RETRY_AFTER_S,

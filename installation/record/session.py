@@ -117,9 +117,11 @@ class SessionRecorder:
         settings: Settings,
         catalogue: Catalogue,
         state: dict[str, Any] | None = None,
+        announce_failure: bool = True,
     ) -> None:
         """`state`: the show's state (Show.state) where the file starts mid-show, after the
-        step before its first; the replay restores it and goes on exactly from there."""
+        step before its first; the replay restores it and goes on exactly from there.
+        `announce_failure`: log a failed write (else the owner says it, see keeper.py)."""
         if path.exists() and path.stat().st_size > 0:
             # A recording is evidence of a night's show: never overwrite one by accident.
             raise UserError(f"--record {path}: the file exists; choose a new name")
@@ -133,6 +135,7 @@ class SessionRecorder:
         self._next_check = 0.0
         self._lines: queue.SimpleQueue[str | None] = queue.SimpleQueue()
         self._failed = False
+        self._announce = announce_failure
         header = {
             "nova_session": FORMAT,
             "version": __version__,
@@ -205,7 +208,8 @@ class SessionRecorder:
     def _fail(self, exc: OSError) -> None:
         # A full disk must not stop the show: say so once and record nothing more.
         self._failed = True
-        log.error("recording to %s stopped: %s (the show goes on)", self.path, exc.strerror)
+        if self._announce:
+            log.error("recording to %s stopped: %s (the show goes on)", self.path, exc.strerror)
 
 
 @dataclass
