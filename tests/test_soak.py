@@ -284,6 +284,11 @@ def test_a_two_minute_soak_recovers_from_every_fault() -> None:
         assert detail["recovered"] == detail["injected"], (kind, report["fault_log"])
     assert isinstance(report["gl_objects_start"], int)
     assert report["gl_objects_end"] == report["gl_objects_start"], report["gl_objects_change"]
+    # Between faults, after a round of six (a venue closing and opening among them), the
+    # show holds as many descriptors and threads as before it.
+    assert report["quiet_samples"] >= 2
+    assert report["descriptors_end"] == report["descriptors_start"] > 0
+    assert report["threads_end"] == report["threads_start"] > 0
     assert report["fps_ratio_during_faults"] > 0
     assert report["lighting_packets_received"] > 0
     assert "soak [" in result.stderr  # progress lines
