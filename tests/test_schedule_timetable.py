@@ -9,6 +9,8 @@ import pytest
 
 from installation.control.health_osc import health_values
 from installation.events import ParamChange
+from installation.lighting.output import frame_universes
+from installation.lighting.patch import load_patch, resolve_patch_path
 from installation.palette import Palette
 from installation.params import Catalogue
 from installation.show import Show
@@ -164,3 +166,18 @@ def test_osc_health_says_open_or_closed_and_whether_forced() -> None:
     closed = health_values({"venue": {"open": False, "forced": True, "next_change": "x"}})
     assert closed["venue/state"] == "closed (forced)" and closed["venue/next_change"] == "x"
     assert health_values({})["venue/state"] == "open"
+
+
+def test_the_rig_follows_the_venue_to_its_closed_level(
+    catalogue: Catalogue, palette: Palette
+) -> None:
+    patch = load_patch(resolve_patch_path("demo"))
+    show = Show(catalogue, palette, {"venue.fade": 2.0, "venue.closed_level": 0.0})
+    lit = frame_universes(patch, show.step(0.0))
+    assert any(any(levels) for levels in lit.values())  # the mood wash is on
+    show.step(1.0, [ParamChange(1.0, "venue.open", False, "schedule")])
+    dark = frame_universes(patch, show.step(3.0))
+    # Every dimmer and colour channel at zero; a fixture's fixed `set` channels (a moving
+    # head's pan, tilt, shutter) stay where the patch puts them, as under blackout.
+    blackout = Show(catalogue, palette, {"master.blackout": True})
+    assert dark == frame_universes(patch, blackout.step(0.0))
