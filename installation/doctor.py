@@ -276,19 +276,13 @@ def _print_schedule(settings: Settings, out: Callable[[str], None]) -> None:
     """The coming week's opening hours, in the venue's time zone."""
     timetable = settings.config.schedule.timetable()
     now = wall_clock_from_environment()()
-    state = timetable.state_at(now)
-    zone = timetable.zone.key
     if timetable.always_open:
         out("schedule: no opening hours set: the show runs around the clock")
         return
+    state = timetable.state_at(now)
     local = now.astimezone(timetable.zone)
     word = "open" if state.open else "closed"
-    nxt = (
-        "no change in the coming two weeks"
-        if state.next_change is None
-        else f"{'closes' if state.open else 'opens'} "
-        f"{state.next_change.astimezone(timetable.zone):%a %Y-%m-%d %H:%M}"
-    )
-    out(f"schedule ({zone}, now {local:%a %H:%M %Z}: {word}; {nxt}):")
+    nxt = state.next_text(timetable.zone)
+    out(f"schedule ({timetable.zone.key}, now {local:%a %H:%M %Z}: {word}; {nxt}):")
     for line in timetable.week(now):
         out(f"  {line}")

@@ -59,6 +59,13 @@ class VenueState:
     open: bool
     next_change: dt.datetime | None
 
+    def next_text(self, zone: ZoneInfo) -> str:
+        """The next change for people: "closes Mon 2026-12-07 18:00 GMT"."""
+        if self.next_change is None:
+            return "no change in the coming two weeks"
+        local = self.next_change.astimezone(zone)
+        return f"{'closes' if self.open else 'opens'} {local:%a %Y-%m-%d %H:%M %Z}"
+
 
 @dataclass(frozen=True)
 class Timetable:

@@ -18,6 +18,7 @@ def health_values(doc: Mapping[str, Any]) -> dict[str, Any]:
     """By field name (see routes.HEALTH_FIELDS, plus osc/rejected/<reason>)."""
     camera = doc.get("camera") or {}
     osc = doc.get("osc") or {}
+    venue = doc.get("venue") or {}
     errors = list(doc.get("errors") or [])
     raw: dict[str, Any] = {
         "status": doc.get("status", ""),
@@ -32,8 +33,8 @@ def health_values(doc: Mapping[str, Any]) -> dict[str, Any]:
         "osc/applied": osc.get("applied", 0),
         "osc/rejected": osc.get("rejected_total", 0),
         "lighting": lighting_summary(doc.get("lighting") or []),
-        "venue/state": venue_summary(doc.get("venue") or {}),
-        "venue/next_change": (doc.get("venue") or {}).get("next_change", ""),
+        "venue/state": venue_summary(venue),
+        "venue/next_change": venue.get("next_change", ""),
         "errors": len(errors),
         "last_error": errors[-1] if errors else "",
     }

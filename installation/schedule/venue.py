@@ -5,7 +5,7 @@ feedback and OSCQuery show it, and an operator's own `/nova/venue/open` holds un
 next scheduled change). The show fades the picture and the rig (show.py). The keeper
 follows the show's `venue.open`, whoever set it: once a closing has faded out, the camera
 is released (closed, its light off: nobody is watched while the room is shut); at an
-opening it is opened again before the light comes back.
+opening it is opened again as the light fades in.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from installation.events import EventQueue, ParamChange, SourceStatus
 from installation.frame import FrameState
-from installation.timetable import Timetable
+from installation.timetable import Timetable, VenueState
 from installation.vision.source import FaceSource, ShowTime
 
 log = logging.getLogger("installation.schedule")
@@ -195,10 +195,7 @@ class VenueKeeper:
         self._set_param("venue.open", state.open)
 
     def _next_text(self) -> str:
-        if self._next_change is None:
-            return "no change in the coming two weeks"
-        local = self._next_change.astimezone(self.timetable.zone)
-        return f"{'closes' if self._scheduled else 'opens'} {local:%a %Y-%m-%d %H:%M %Z}"
+        return VenueState(self._scheduled, self._next_change).next_text(self.timetable.zone)
 
 
 def _word(is_open: bool) -> str:
