@@ -39,6 +39,7 @@ from installation.status import StatusReporter
 from installation.stopsignals import on_stop_signals
 from installation.supervise.allocator import steady_allocator
 from installation.supervise.health import Health, HealthMonitor, report_parts
+from installation.supervise.heaptrim import HeapTrimmer
 from installation.supervise.notify import Watchdog
 from installation.supervise.storm import IdleSource
 from installation.timetable import Timetable
@@ -220,7 +221,7 @@ def _build_live_show(
     report_parts(parts.monitor, osc=control, lighting=parts.lighting, source=parts.source)
     parts.monitor.add_part("venue", parts.venue.status)
     services: list[Service] = [
-        parts.source, parts.venue, *network, *parts.lighting, health, watchdog
+        parts.source, parts.venue, *network, *parts.lighting, health, watchdog, HeapTrimmer()
     ]  # fmt: skip
     outputs: list[FrameOutput] = [parts.venue, *network, *parts.lighting, health, watchdog]
     if options.harness is not None:

@@ -27,6 +27,7 @@ from installation.soak.faults import Fault, Outcome
 from installation.soak.metrics import FrameMeter, MemoryTrend, QuietCounts
 from installation.soak.schedule import FaultWindow, active
 from installation.soak.shader import ShaderFault
+from installation.supervise.allocator import native_in_use_mb, python_blocks
 from installation.supervise.health import resident_mb
 from installation.vision.source import FaceSource
 
@@ -55,14 +56,21 @@ class SoakHarness:
     frames: int = 0
     renderer_name: str = ""
     finished: bool = False
-    memory: MemoryTrend = field(init=False)
+    memory: MemoryTrend = field(init=False)  # resident set, MB
+    # Where a growing RSS comes from: the C heap in use (MB; empty off glibc) and Python's
+    # blocks, sampled with it. RSS up with both flat: freed pages kept, not a leak.
+    native: MemoryTrend = field(init=False)
+    python: MemoryTrend = field(init=False)
     _events: EventQueue | None = field(init=False, default=None)
     _ctx: moderngl.Context | None = field(init=False, default=None)
     _next_progress: float = field(init=False, default=PROGRESS_EVERY)
     _started: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
-        self.memory = MemoryTrend(self.memory_interval, max(self.warmup, self.memory_fit_from))
+        fit_from = max(self.warmup, self.memory_fit_from)
+        self.memory = MemoryTrend(self.memory_interval, fit_from)
+        self.native = MemoryTrend(self.memory_interval, fit_from)
+        self.python = MemoryTrend(self.memory_interval, fit_from)
 
     # -- the hooks run_show calls ---------------------------------------------------------
 
@@ -91,6 +99,10 @@ class SoakHarness:
         self.meter.frame(now, window is not None, counted=now >= self.warmup)
         if self.memory.due(now):
             self.memory.add(now, resident_mb())
+            native = native_in_use_mb()
+            if native is not None:
+                self.native.add(now, native)
+            self.python.add(now, float(python_blocks()))
             if now >= self.warmup and window is None and self._settled():
                 self.quiet.add(now)
         if self.gl_start is None and now >= self.warmup:

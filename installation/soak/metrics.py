@@ -65,7 +65,7 @@ class FrameMeter:
 
 @dataclass
 class MemoryTrend:
-    """Resident memory sampled every `interval` seconds; the fit starts after `warmup`."""
+    """A memory figure (MB, or blocks) sampled every `interval` seconds; fitted after `warmup`."""
 
     interval: float
     warmup: float
@@ -84,7 +84,7 @@ class MemoryTrend:
         return [(t, mb) for t, mb in self.samples if t >= self.warmup]
 
     @property
-    def slope_mb_per_hour(self) -> float:
+    def slope_per_hour(self) -> float:
         return slope_per_hour(self.fitted)
 
 

@@ -41,11 +41,19 @@ def build_report(
         "fps_outside_faults": round(meter.fps_outside, 2),
         "fps_during_faults": round(meter.fps_during, 2),
         "fps_ratio_during_faults": round(meter.ratio, 3),
-        "memory_slope_mb_per_hour": round(memory.slope_mb_per_hour, 3),
+        "memory_slope_mb_per_hour": round(memory.slope_per_hour, 3),
         "memory_fit_from_s": round(memory.warmup, 1),
         "memory_mb_fit_start": round(fitted[0][1], 1) if fitted else None,
         "memory_mb_end": round(memory.samples[-1][1], 1) if memory.samples else None,
         "memory_samples": len(fitted),
+        "native_heap_slope_mb_per_hour": (
+            round(harness.native.slope_per_hour, 3) if harness.native.samples else None
+        ),
+        "native_heap_mb_end": (
+            round(harness.native.samples[-1][1], 1) if harness.native.samples else None
+        ),
+        "python_blocks_slope_per_hour": round(harness.python.slope_per_hour),
+        "python_blocks_end": int(harness.python.samples[-1][1]) if harness.python.samples else None,
         "gl_objects_start": gl_start,
         "gl_objects_end": gl_end,
         "gl_objects_change": _gl_change(harness),
@@ -64,8 +72,7 @@ def build_report(
         "machine": machine,
     }
     report["targets_met"] = {
-        "memory_slope_under_1_mb_per_hour": abs(memory.slope_mb_per_hour)
-        < TARGET_SLOPE_MB_PER_HOUR,
+        "memory_slope_under_1_mb_per_hour": abs(memory.slope_per_hour) < TARGET_SLOPE_MB_PER_HOUR,
         "gl_objects_flat": gl_start is not None and gl_start == gl_end,
         "descriptors_flat": fds[0] is not None and fds[1] == fds[0],
         "threads_flat": threads[0] is not None and threads[1] == threads[0],
