@@ -2,7 +2,8 @@
 # Runs every test (unit, headless GL on EGL, a real window under Xvfb, end-to-end runs,
 # ruff and mypy). Sets up .venv; installs Xvfb and systemd when missing. Args go to pytest.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/scripts/setup-env.sh" "test"
+# The train extra (PyTorch, CPU) is for the smile network's training test.
+source "$(dirname "${BASH_SOURCE[0]}")/scripts/setup-env.sh" "test,train"
 
 # Debian packages the tests use: Xvfb for the window tests, systemd-analyze to check the
 # unit file in deploy/ (installing systemd starts nothing in a container), liblo's oscsend

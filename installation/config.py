@@ -189,17 +189,22 @@ class CuesSection(_Section):
 
 
 # How smiles are read (installation/vision/reading.py): the one list of the readings.
-SmileModelName = Literal["ensemble", "cnn", "haar"]
+SmileModelName = Literal["smilenet", "ensemble", "cnn", "haar"]
 # OpenCV's shipped frontal face cascades (installation/vision/detect.py).
 FaceCascade = Literal["frontalface_default", "frontalface_alt", "frontalface_alt2"]
+# How faces are found (installation/vision/dnn_detect.py): MediaPipe's BlazeFace, short
+# range ("blazeface") or full range ("blazeface_full"), fetched at set-up; or the Haar
+# cascade `face_cascade` ("haar", also the fallback when a BlazeFace file is missing).
+FaceDetectorName = Literal["blazeface", "blazeface_full", "haar"]
 
 
 class VisionSection(_Section):
     """The camera path (see installation/vision/): detector, smile reading, steadiness."""
 
+    face_detector: FaceDetectorName = "blazeface"
     face_cascade: FaceCascade = "frontalface_default"
     detect_width: int = Field(320, ge=64, le=1920)
-    smile_model: SmileModelName = "ensemble"
+    smile_model: SmileModelName = "smilenet"
     model: str = ""
     smile_threshold: float = Field(0.5, ge=0.05, le=0.95)
     smile_hysteresis: float = Field(0.1, ge=0.0, le=0.4)

@@ -28,6 +28,7 @@ from installation.render.shaders import (
 from installation.render.window import display_available
 from installation.resources import shaders_dir
 from installation.schedule.testclock import wall_clock_from_environment
+from installation.vision.blazeface_files import blazeface_status
 from installation.vision.capture import list_cameras
 from installation.vision.detect import FACE_CASCADE, SMILE_CASCADE, cascade_dir
 from installation.vision.expression_files import expression_status
@@ -270,6 +271,10 @@ def _check_models(checks: list[Check]) -> None:
     checks.append(Check("models", usable, f"emotion model: {detail}"))
     usable, detail = expression_status()
     checks.append(Check("models", usable, f"second emotion model: {detail}"))
+    # Without BlazeFace's the show finds faces with the Haar cascade (fewer, no eyes).
+    for which in ("short", "full"):
+        usable, detail = blazeface_status(which)
+        checks.append(Check("models", usable, f"face detector: {detail}"))
 
 
 def _print_schedule(settings: Settings, out: Callable[[str], None]) -> None:

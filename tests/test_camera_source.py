@@ -38,12 +38,14 @@ from installation.vision.detect import (
     emotions_from_smile,
     load_cascade,
 )
+from installation.vision.dnn_detect import plan_tiles
 from installation.vision.follow import FaceFollower
 from installation.vision.pipeline import VisionPipeline, VisionSettings
 from installation.vision.samples import background, crowd_frame, face_patch
 from installation.vision.source import FaceSource
 from installation.vision.sweep import plan_jobs
 from tests.polling import poll_until
+from tests.vision_helpers import blazeface_dir
 
 Image = npt.NDArray[np.uint8]
 GENKI = Path("/work/shared/data/genki4k-dev")
@@ -455,11 +457,14 @@ def test_a_face_that_comes_in_gets_a_new_id_and_so_does_one_that_comes_back() ->
     assert len(back) == 1 and not back & (first | second)  # a new id, never a reused one
 
 
-def test_no_faces_on_blank_frames_and_the_smile_scorer_stays_bounded() -> None:
-    pipeline = VisionPipeline(VisionSettings(smile_model="haar"))
+@pytest.mark.parametrize("detector", ["blazeface", "haar"])
+def test_no_faces_on_blank_frames_and_the_smile_scorer_stays_bounded(detector: str) -> None:
+    if detector != "haar":
+        blazeface_dir()
+    pipeline = VisionPipeline(VisionSettings(smile_model="haar", face_detector=detector))  # type: ignore[arg-type]
     for blank in (np.zeros((480, 640, 3), np.uint8), np.full((240, 320), 128, np.uint8)):
         cycles = pipeline.sweep.cycles
-        for i in range(len(plan_jobs(320, 240)) + 2):  # a whole scan and then some
+        for i in range(_scan_frames(blank) + 2):  # a whole scan and then some
             assert pipeline.process(blank, i / 30.0) == ()
         assert pipeline.sweep.cycles > cycles
     scorer = SmileScorer()
@@ -478,13 +483,25 @@ def test_emotions_from_smile_is_the_honest_light_reading() -> None:
     assert emotions_from_smile(7.0)[HAPPY] == 1.0
 
 
-def test_real_faces_are_found_and_smiles_score_higher() -> None:
-    pipeline, scorer = VisionPipeline(VisionSettings(smile_model="haar")), SmileScorer()
+def _scan_frames(frame: Image) -> int:
+    """Frames one full scan of `frame` takes, with either detector (BlazeFace's tiles of the
+    full frame or the Haar jobs of its 320-pixel copy)."""
+    height, width = frame.shape[:2]
+    small = (320, round(320 * height / width)) if width > 320 else (width, height)
+    return max(len(plan_jobs(*small)), len(plan_tiles(width, height)))
+
+
+@pytest.mark.parametrize("detector", ["blazeface", "haar"])
+def test_real_faces_are_found_and_smiles_score_higher(detector: str) -> None:
+    if detector != "haar":
+        blazeface_dir()
+    settings = VisionSettings(smile_model="haar", face_detector=detector)  # type: ignore[arg-type]
+    pipeline, scorer = VisionPipeline(settings), SmileScorer()
 
     def faces_in(frame: Image) -> list[Box]:
         pipeline.reset()  # a new photo: nobody from the last one
         boxes: list[Box] = []
-        for i in range(len(plan_jobs(320, 240)) + 1):  # every job of the scan once, at least
+        for i in range(_scan_frames(frame) + 1):  # every job of the scan once, at least
             boxes = [Box(f.x, f.y, f.w, f.h) for f in pipeline.process(frame, i / 30.0)]
         return boxes
 
@@ -497,7 +514,8 @@ def test_real_faces_are_found_and_smiles_score_higher() -> None:
                 assert abs(boxes[0].centre[0] - 0.51) < 0.06
                 assert abs(boxes[0].centre[1] - 0.47) < 0.08
                 found.append(scorer.score(frame, boxes[0]))
-        assert len(found) >= 0.7 * 40  # the live sweep finds 28 (no smile) and 34 (smile) of 40
+        # The Haar sweep finds 28 (no smile) and 34 (smile) of 40.
+        assert len(found) >= 0.7 * 40
         return found
 
     assert np.mean(scores("1")) > np.mean(scores("0")) + 0.2

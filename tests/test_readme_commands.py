@@ -113,14 +113,15 @@ def _argv(example: Example, extra: str) -> list[str]:
 def _run_sh_problem() -> str | None:
     """Why ./run.sh cannot run here, or None: it sets up (or reuses) ROOT/.venv and fetches
     missing models, which a test must not start."""
+    from installation.vision.blazeface_files import blazeface_status
     from installation.vision.expression_files import expression_status
     from installation.vision.models import model_status
 
     venv = ROOT / ".venv"
     if Path(sys.prefix).resolve() != venv.resolve():
         return f"./run.sh would set up {venv}: these tests run from {sys.prefix}, not it"
-    if not (model_status()[0] and expression_status()[0]):
-        return "./run.sh would try to download the missing emotion models"
+    if not (model_status()[0] and expression_status()[0] and blazeface_status()[0]):
+        return "./run.sh would try to download the missing models"
     return None
 
 

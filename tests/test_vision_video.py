@@ -103,7 +103,7 @@ def test_installation_run_on_a_face_video(face_video: Path) -> None:
         "run", "--source", f"file:{face_video}", "--headless", "--duration", "5", timeout=90
     )
     assert result.returncode == 0, result.stderr
-    assert "smiles by two emotion CNNs" in result.stderr
+    assert "smiles by the smile network" in result.stderr
     summary = [line for line in result.stdout.splitlines() if line.startswith("summary:")]
     assert summary and "faces_seen=0" not in summary[0]
 
@@ -134,6 +134,30 @@ def test_smiles_evaluate_on_crops_of_a_real_face(tmp_path: Path) -> None:
     assert "balanced accuracy" in text.stdout
     missing = run_cli("smiles", "evaluate", str(tmp_path / "nowhere"))
     assert missing.returncode == 2 and "0/ (no smile)" in missing.stderr
+
+
+def test_smiles_evaluate_in_gallery_light_finds_and_reads_a_real_face(tmp_path: Path) -> None:
+    model_path()
+    expression_dir()
+    for label, covered in (("0", True), ("1", False)):
+        (tmp_path / label).mkdir()
+        patch = face_patch(300, cover_mouth=covered)
+        face = patch[66:210, 81:213]
+        cv2.imwrite(str(tmp_path / label / "face.png"), face)
+    result = run_cli("smiles", "evaluate", str(tmp_path), "--gallery", "--json", timeout=300)
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["crops"] == 2 and figures["plain_accuracy"] == 1.0
+    assert set(figures["conditions"]) == {"plain", "dim", "blue", "magenta", "noisy"}
+    assert set(figures["sizes"]) == {"40", "60", "80", "120", "160"}
+    plain = figures["conditions"]["plain"]
+    # One crop is shown 40 px wide (the covered mouth), the other 60: the 60-px face is
+    # found in every light and read right; the smallest may be missed, never misread.
+    assert plain["n"] == 2 and plain["detection_rate"] >= 0.5 and plain["accuracy"] == 1.0
+    assert figures["sizes"]["60"]["detection_rate"] >= 0.8
+    assert sum(cell["n"] for cell in figures["sizes"].values()) == 10
+    wrong = run_cli("smiles", "evaluate", str(tmp_path), "--limit", "3")
+    assert wrong.returncode == 2 and "with --gallery" in wrong.stderr
 
 
 def test_bench_vision_reports_its_figures_and_machine() -> None:

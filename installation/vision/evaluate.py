@@ -15,6 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from installation.config import VisionSection
 from installation.errors import MissingPartError, UserError
 from installation.vision.models import ModelError
 from installation.vision.pipeline import to_gray
@@ -61,7 +62,7 @@ def image_files(folder: Path) -> list[Path]:
 
 def evaluate(
     folder: Path,
-    smile_model: str = "ensemble",
+    smile_model: str = VisionSection().smile_model,
     threshold: float = 0.5,
     model_path: Path | None = None,
     progress: Callable[[int, int], None] | None = None,

@@ -69,12 +69,12 @@ def fetch_expression_model(folder: Path | None = None, url: str = TARBALL_URL) -
         return manifest_path(folder)
     except ModelError:
         pass  # missing, damaged or another version: fetch again
-    tarball = _download(url)
+    tarball = download(url)
     if sha256(tarball) != TARBALL_SHA256:
         raise ModelError(
             f"{url} has SHA-256 {sha256(tarball)}, expected {TARBALL_SHA256}; not installing it"
         )
-    members = _members(tarball, (MANIFEST_MEMBER, WEIGHTS_MEMBER, LICENSE_MEMBER))
+    members = tar_members(tarball, (MANIFEST_MEMBER, WEIGHTS_MEMBER, LICENSE_MEMBER))
     for member, expected in ((MANIFEST_MEMBER, MANIFEST_SHA256), (WEIGHTS_MEMBER, WEIGHTS_SHA256)):
         if sha256(members[member]) != expected:
             raise ModelError(f"{member} in {url} is not the recorded file; not installing it")
@@ -86,7 +86,7 @@ def fetch_expression_model(folder: Path | None = None, url: str = TARBALL_URL) -
     return manifest_path(folder)
 
 
-def _download(url: str) -> bytes:
+def download(url: str) -> bytes:
     try:
         with urllib.request.urlopen(url, timeout=_DOWNLOAD_TIMEOUT_S) as response:
             return bytes(response.read())
@@ -95,7 +95,7 @@ def _download(url: str) -> bytes:
         raise ModelError(f"could not download {url}: {reason}") from None
 
 
-def _members(tarball: bytes, names: tuple[str, ...]) -> dict[str, bytes]:
+def tar_members(tarball: bytes, names: tuple[str, ...]) -> dict[str, bytes]:
     """The named regular files of a .tgz, read in memory (nothing is extracted to disk)."""
     found: dict[str, bytes] = {}
     try:

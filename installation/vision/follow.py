@@ -11,9 +11,9 @@ misses the odd frame; then its track ends and its id is never reused.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, Protocol, cast
 
 import cv2
 import numpy as np
@@ -22,38 +22,70 @@ import numpy.typing as npt
 from installation.vision.boxes import Box, centre_shift, iou
 
 Image = npt.NDArray[np.uint8]
+Point = tuple[float, float]
+Eyes = tuple[Point, Point]  # (right eye, left eye): the person's own, as MediaPipe names them
+
+
+class Sighting(NamedTuple):
+    """Where a face was seen: its box, and its eyes when the detector gives them (fractions)."""
+
+    box: Box
+    eyes: Eyes | None = None
+
+
+class LocalFinder(Protocol):
+    """Looks for a known face again near its last box, in the full-size frame."""
+
+    def find(self, image: Image, box: Box) -> Sighting | None: ...
 
 
 @dataclass(slots=True)
 class FollowedFace:
-    """One face being followed: its id, box (fractions of the frame) and last sighting."""
+    """One face being followed: its id, box (fractions of the frame) and last sighting.
+
+    `eyes` (frame fractions; right eye, left eye as MediaPipe names them) when the
+    detector gives keypoints (BlazeFace), None with Haar.
+    """
 
     id: int
     box: Box
     seen_at: float
     first_seen: float
     seen_now: bool = True
+    eyes: Eyes | None = None
 
 
 class FaceFollower:
-    """Tracks faces by local re-detection, fed new faces by the detection sweep."""
+    """Tracks faces by local re-detection, fed new faces by the detection sweep.
+
+    The local search is the Haar cascade's (`CascadeFinder`) unless another `finder` is
+    given (BlazeFace's: dnn_detect.py); `confirm`, when given, must find each new face first.
+    """
 
     def __init__(
         self,
-        cascade: cv2.CascadeClassifier,
+        cascade: cv2.CascadeClassifier | None,
         *,
         roi_face: int = 28,
         timeout: float = 0.4,
         max_faces: int = 20,
         min_neighbors: int = 2,
+        finder: LocalFinder | None = None,
+        confirm: Callable[[Image, Box], Sighting | None] | None = None,
     ) -> None:
         if max_faces < 1:
             raise ValueError(f"max_faces must be at least 1, got {max_faces}")
-        self._cascade = cascade
-        self.roi_face = roi_face
+        if finder is None:
+            if cascade is None:
+                raise ValueError("FaceFollower needs a cascade or a finder")
+            finder = CascadeFinder(cascade, roi_face=roi_face, min_neighbors=min_neighbors)
+        self._finder = finder
+        # A new face from the sweep is taken only once `confirm` finds it too: for
+        # BlazeFace, whose small tiles see the odd face in a pattern, while its local
+        # search (the face filling half the model's input) does not.
+        self._confirm = confirm
         self.timeout = timeout
         self.max_faces = max_faces
-        self.min_neighbors = min_neighbors
         self._faces: list[FollowedFace] = []
         self._next_id = 1
 
@@ -69,7 +101,7 @@ class FaceFollower:
         self,
         gray: Image,
         time: float,
-        found: Sequence[Box] = (),
+        found: Sequence[Box | Sighting] = (),
         visit: Collection[int] | None = None,
     ) -> list[FollowedFace]:
         """Follow faces into `gray` (full size), then add the faces the sweep `found`.
@@ -81,18 +113,28 @@ class FaceFollower:
             if visit is not None and face.id not in visit:
                 face.seen_now = False
                 continue
-            box = self._redetect(gray, face.box)
-            face.seen_now = box is not None
-            if box is not None:
-                face.box = _blend(face.box, box)
+            seen = self._finder.find(gray, face.box)
+            face.seen_now = seen is not None
+            if seen is not None:
+                face.box = _blend(face.box, seen.box)
+                face.eyes = _blend_eyes(face.eyes, seen.eyes)
                 face.seen_at = time
-        for box in found:
+        for item in found:
+            sighting = item if isinstance(item, Sighting) else Sighting(item)
+            box = sighting.box
             match = self._match(box)
             if match is not None:
                 if not match.seen_now:  # the sweep saw what the local search missed
                     match.box, match.seen_at, match.seen_now = box, time, True
+                    match.eyes = sighting.eyes
             elif len(self._faces) < self.max_faces:
-                self._faces.append(FollowedFace(self._next_id, box, time, time))
+                if self._confirm is not None:
+                    confirmed = self._confirm(gray, box)
+                    if confirmed is None or self._match(confirmed.box) is not None:
+                        continue
+                    sighting = confirmed
+                face = FollowedFace(self._next_id, sighting.box, time, time, eyes=sighting.eyes)
+                self._faces.append(face)
                 self._next_id += 1
         self._faces = [f for f in self._faces if time - f.seen_at <= self.timeout]
         self._merge()
@@ -113,6 +155,21 @@ class FaceFollower:
             if all(iou(face.box, other.box) < 0.5 for other in kept):
                 kept.append(face)
         self._faces = kept
+
+
+class CascadeFinder:
+    """The Haar cascade's local search (see the module's docstring); no eyes."""
+
+    def __init__(
+        self, cascade: cv2.CascadeClassifier, *, roi_face: int = 28, min_neighbors: int = 2
+    ) -> None:
+        self._cascade = cascade
+        self.roi_face = roi_face
+        self.min_neighbors = min_neighbors
+
+    def find(self, image: Image, box: Box) -> Sighting | None:
+        found = self._redetect(image, box)
+        return None if found is None else Sighting(found)
 
     def _redetect(self, gray: Image, box: Box) -> Box | None:
         height, width = gray.shape[:2]
@@ -159,3 +216,12 @@ class FaceFollower:
 def _blend(old: Box, new: Box, weight: float = 0.6) -> Box:
     """Move towards the new box; Haar boxes jitter by a few pixels from frame to frame."""
     return Box(*(weight * n + (1.0 - weight) * o for o, n in zip(old, new, strict=True)))
+
+
+def _blend_eyes(old: Eyes | None, new: Eyes | None, weight: float = 0.6) -> Eyes | None:
+    """Eyes move with the box, by the same weight (so an aligned crop agrees with the box)."""
+    if old is None or new is None:
+        return new
+    (a, b), (c, d) = old, new
+    mix = [weight * n + (1.0 - weight) * o for o, n in zip((*a, *b), (*c, *d), strict=True)]
+    return (mix[0], mix[1]), (mix[2], mix[3])

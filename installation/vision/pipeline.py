@@ -4,6 +4,10 @@
     locally] -> [reader: smile and emotions of up to `faces_per_frame` faces] ->
     [SmileState per face: smoothing and hysteresis] -> FaceObservation per face
 
+Faces are found by BlazeFace (`vision.face_detector`, default; dnn_detect.py: tiles of the
+full-size frame, colour when the frame has it, and the eyes of each face) or by the Haar
+cascade (sweep.py and follow.py, on a grey copy `detect_width` wide).
+
 Single-threaded and synchronous: the camera worker, the bench and the tests drive it.
 """
 
@@ -17,11 +21,16 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from installation.config import FaceCascade, SmileModelName, VisionSection
+from installation.config import FaceCascade, FaceDetectorName, SmileModelName, VisionSection
 from installation.events import FaceObservation
+from installation.vision.align import aligned_crop
+from installation.vision.blazeface import BlazeFace
+from installation.vision.blazeface_files import Range
+from installation.vision.boxes import Box
 from installation.vision.detect import FACE_CASCADE, cascade_dir, load_cascade
-from installation.vision.follow import FaceFollower
-from installation.vision.reading import SmileReader, crop_face, make_reader
+from installation.vision.dnn_detect import SWEEP_LEVELS, BlazeFaceFinder, BlazeFaceSweep
+from installation.vision.follow import FaceFollower, FollowedFace, Sighting
+from installation.vision.reading import SmileReader, make_reader
 from installation.vision.smile import SmileSettings, SmileState
 from installation.vision.sweep import DetectionSweep
 
@@ -34,6 +43,7 @@ class VisionSettings:
     """Everything the vision path can be tuned by: the `[vision]` config section
     (`from_config`), and the scan's tile size, which only benchmarks change."""
 
+    face_detector: FaceDetectorName = _DEFAULTS.face_detector
     face_cascade: FaceCascade = _DEFAULTS.face_cascade
     detect_width: int = _DEFAULTS.detect_width
     smile_model: SmileModelName = _DEFAULTS.smile_model
@@ -49,6 +59,7 @@ class VisionSettings:
         """The `[vision]` section as the pipeline takes it (`face_timeout` is how long a
         face is followed unseen; `model` a path, "" for the default)."""
         return cls(
+            face_detector=vision.face_detector,
             face_cascade=vision.face_cascade,
             detect_width=vision.detect_width,
             smile_model=vision.smile_model,
@@ -91,6 +102,13 @@ def to_gray(image: npt.NDArray[np.generic]) -> Image:
     raise ValueError(f"not an image: shape {image.shape}, expected HxW, HxWx3 or HxWx4")
 
 
+DETECTOR_NAMES: dict[FaceDetectorName, str] = {
+    "blazeface": "BlazeFace (short range)",
+    "blazeface_full": "BlazeFace (full range)",
+    "haar": "the Haar face cascade",
+}
+
+
 def is_blank(gray: Image) -> bool:
     """True for a frame of (nearly) one colour: black, a covered lens, a dead sensor."""
     sample = gray[::8, ::8]
@@ -105,11 +123,30 @@ class VisionPipeline:
         if settings.detect_width < 64:
             width = settings.detect_width
             raise ValueError(f"detect_width must be at least 64 pixels, not {width}")
-        cascade = load_cascade(cascade_dir() / _cascade_file(settings.face_cascade))
-        self._sweep = DetectionSweep(cascade, tile_pixels=settings.scan_tile_pixels)
-        self._follower = FaceFollower(
-            cascade, timeout=settings.track_timeout, max_faces=settings.max_faces
-        )
+        self._sweep: DetectionSweep | BlazeFaceSweep
+        self._dnn = settings.face_detector != "haar"
+        if self._dnn:
+            # Loads the model now: a missing file raises FaceDetectorError at start-up.
+            which: Range = "full" if settings.face_detector == "blazeface_full" else "short"
+            detector = BlazeFace(which)
+            self._sweep = BlazeFaceSweep(detector, SWEEP_LEVELS[which])
+            # Following and confirming frame the face at half the input: short range's
+            # domain (the full-range model misses most faces that large).
+            near = detector if which == "short" else BlazeFace("short")
+            finder = BlazeFaceFinder(near)
+            self._follower = FaceFollower(
+                None,
+                finder=finder,
+                confirm=finder.confirm,
+                timeout=settings.track_timeout,
+                max_faces=settings.max_faces,
+            )
+        else:
+            cascade = load_cascade(cascade_dir() / _cascade_file(settings.face_cascade))
+            self._sweep = DetectionSweep(cascade, tile_pixels=settings.scan_tile_pixels)
+            self._follower = FaceFollower(
+                cascade, timeout=settings.track_timeout, max_faces=settings.max_faces
+            )
         # Loads the model now, so a missing file fails at start-up, not mid-show.
         self.reader = reader or make_reader(settings.smile_model, settings.model_path)
         self._states: dict[int, SmileState] = {}
@@ -117,8 +154,19 @@ class VisionPipeline:
         self._frame = 0
 
     @property
-    def sweep(self) -> DetectionSweep:
+    def sweep(self) -> DetectionSweep | BlazeFaceSweep:
+        """The full-frame search; its `cycles` counts the full scans done."""
         return self._sweep
+
+    @property
+    def detector(self) -> str:
+        """The face detector in use, in words."""
+        return DETECTOR_NAMES[self.settings.face_detector]
+
+    @property
+    def faces(self) -> tuple[FollowedFace, ...]:
+        """The faces followed now: id, box and, with BlazeFace, `eyes` (frame fractions)."""
+        return self._follower.faces
 
     def reset(self) -> None:
         """Forget every face (the camera was lost: whoever comes back is new)."""
@@ -130,25 +178,39 @@ class VisionPipeline:
     def process(self, image: npt.NDArray[np.generic], time: float) -> tuple[FaceObservation, ...]:
         """Observe one frame captured at show time `time`."""
         gray = to_gray(image)
-        return self.process_gray(gray, time)
+        colour = None
+        if image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3:
+            colour = cast(Image, image)
+        return self.process_gray(gray, time, colour)
 
-    def process_gray(self, gray: Image, time: float) -> tuple[FaceObservation, ...]:
+    def process_gray(
+        self, gray: Image, time: float, colour: Image | None = None
+    ) -> tuple[FaceObservation, ...]:
+        """Observe one grey frame; `colour`, the same frame in BGR, helps BlazeFace."""
         self._frame += 1
         height, width = gray.shape[:2]
         if height < 24 or width < 24:
             return ()
-        scale = min(1.0, self.settings.detect_width / width)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        small = gray if scale == 1.0 else cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        # No histogram equalisation: the cascade normalises each window's contrast itself,
-        # and equalising a frame that is mostly dark wall hid whole faces in tests.
-        found = self._sweep.step(cast(Image, small))
+        found: list[Box] | list[Sighting]
+        if self._dnn:
+            # BlazeFace sees the full-size frame, in colour when there is one: it finds
+            # more faces in colour (see dnn_detect.py).
+            search = gray if colour is None or colour.shape[:2] != gray.shape else colour
+            found = cast(BlazeFaceSweep, self._sweep).step(search)
+        else:
+            search = gray
+            scale = min(1.0, self.settings.detect_width / width)
+            size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            small = gray if scale == 1.0 else cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+            # No histogram equalisation: the cascade normalises each window's contrast
+            # itself, and equalising a frame that is mostly dark wall hid whole faces in tests.
+            found = cast(DetectionSweep, self._sweep).step(cast(Image, small))
         # Faces are visited (looked for again and read) round-robin, `faces_per_frame` at
         # a time, those visited longest ago first: with many faces each is still visited
         # every few frames, and a frame's cost stays bounded.
         known = sorted(self._follower.faces, key=lambda f: self._visited.get(f.id, 0))
         visit = {face.id for face in known[: max(1, self.settings.faces_per_frame)]}
-        faces = self._follower.update(gray, time, found, visit)
+        faces = self._follower.update(search, time, found, visit)
 
         alive = {face.id for face in faces}
         gone = set(self._states) - alive
@@ -162,7 +224,8 @@ class VisionPipeline:
             if face.id in visit or face.id not in self._visited:
                 self._visited[face.id] = self._frame
         if due:
-            crops = [crop_face(gray, face.box) for face in due]
+            # Levelled and scaled by the eyes where the detector gives them (align.py).
+            crops = [aligned_crop(gray, face.box, face.eyes) for face in due]
             readings = self.reader.read(crops, [face.id for face in due])
             for face, (smile, emotions) in zip(due, readings, strict=True):
                 state = self._states.get(face.id)

