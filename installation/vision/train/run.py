@@ -52,7 +52,6 @@ def run_training(
         raise UserError(
             f"smiles train needs PyTorch ({missing} is missing); {TRAIN_EXTRA_HINT}"
         ) from None
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     settings = TrainSettings(epochs=epochs, seed=seed)
     counts = {
         name: {
