@@ -56,6 +56,16 @@ class Evaluation:
         ]
 
 
+def check_labelled_folder(folder: Path) -> None:
+    """DIR/0 and DIR/1 must exist: one message naming the one that does not."""
+    for name in ("0", "1"):
+        if not (folder / name).is_dir():
+            raise UserError(
+                f"{folder / name}: folder not found; DIR must hold 0/ (no smile) and "
+                "1/ (smile), each with face images (.jpg, .png, ...)"
+            )
+
+
 def image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
 
@@ -69,12 +79,7 @@ def evaluate(
 ) -> Evaluation:
     """Score every image under folder/0 and folder/1; `progress(done, total)` before the
     first and after each."""
-    for name in ("0", "1"):
-        if not (folder / name).is_dir():
-            raise UserError(
-                f"{folder / name}: folder not found; DIR must hold 0/ (no smile) and "
-                "1/ (smile), each with face images (.jpg, .png, ...)"
-            )
+    check_labelled_folder(folder)
     if not 0.0 < threshold < 1.0:
         raise UserError(f"--threshold must be between 0 and 1 (got {threshold:g})")
     try:

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from installation.errors import MissingPartError, UserError
 from installation.vision.boxes import Box
-from installation.vision.evaluate import image_files
+from installation.vision.evaluate import check_labelled_folder, image_files
 from installation.vision.gallery import CONDITIONS, FACE_SIZES, gallery_frame, is_found
 from installation.vision.models import ModelError
 from installation.vision.pipeline import VisionPipeline, VisionSettings, to_gray
@@ -178,12 +178,7 @@ def _watch(
 
 
 def _work(folder: Path, limit: int | None) -> list[tuple[int, Path]]:
-    for name in ("0", "1"):
-        if not (folder / name).is_dir():
-            raise UserError(
-                f"{folder / name}: folder not found; DIR must hold 0/ (no smile) and "
-                "1/ (smile), each with face images (.jpg, .png, ...)"
-            )
+    check_labelled_folder(folder)
     work = []
     for label in (0, 1):
         files = image_files(folder / str(label))
